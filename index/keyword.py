@@ -1,0 +1,71 @@
+"""BM25 over the same chunks as the vector store (bm25s), built once per index version
+and reused across queries."""
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+
+from .chunking import Chunk
+
+_STOP = set("""a an and are as at be been but by did do does for from had has have he her his how i if in into
+is it its of on or she so than that the their them then there these they this those to was were what when
+where which who whom whose why will with would you your about after also can could may might must our
+shall should us we""".split())
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words without stop words, folded to a crude singular ('tanks' -> 'tank')."""
+    out = []
+    for w in _TOKEN.findall(text.lower().replace("’", "'")):
+        if w in _STOP:
+            continue
+        if len(w) > 4 and w.endswith("ies"):
+            w = w[:-3] + "y"
+        elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.append(w)
+    return out
+
+
+class KeywordIndex:
+    def __init__(self, chunks: list[Chunk]) -> None:
+        import bm25s
+
+        self.ids = [c.id for c in chunks]
+        corpus = [tokenize(f"{c.title}\n{c.text}") for c in chunks]
+        self._vocab_ids: dict[str, int] = {}
+        ids = [[self._vocab_ids.setdefault(w, len(self._vocab_ids)) for w in doc] for doc in corpus]
+        self._bm25 = bm25s.BM25()
+        if chunks:
+            self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab_ids), show_progress=False)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._vocab_ids
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        q = [self._vocab_ids[w] for w in tokenize(query) if w in self._vocab_ids]
+        if not q or not self.ids:
+            return []
+        scores = self._bm25.get_scores(q)
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+_cache: dict[tuple, KeywordIndex] = {}
+_lock = threading.Lock()
+
+
+def keyword_index(store) -> KeywordIndex:
+    """The BM25 index of a store at its current version (rebuilt only when it changed)."""
+    key = (str(store.settings.home.resolve()), store.settings.chroma_host, store.version(), store.count_chunks())
+    with _lock:
+        idx = _cache.get(key)
+        if idx is None:
+            _cache.clear()
+            idx = _cache[key] = KeywordIndex(store.all_chunks())
+        return idx

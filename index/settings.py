@@ -1,0 +1,60 @@
+"""Settings of the index layer, read from the environment in exactly one place.
+
+`IndexSettings.from_env()` is the only function in the project that reads SOURCEBOOK_*
+variables for indexing; everything else receives a settings object.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    home: Path = field(default_factory=lambda: Path(".sourcebook"))
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "sourcebook_chunks"
+    max_file_bytes: int = MAX_FILE_BYTES
+    # Word pieces per chunk, title included; the embedding model truncates at 256.
+    chunk_tokens: int = 200
+    overlap_sentences: int = 1
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if not 32 <= self.chunk_tokens <= 250:
+            raise ValueError(f"chunk_tokens must be within 32..250 (the model reads 256), got {self.chunk_tokens}")
+        if self.max_file_bytes <= 0:
+            raise ValueError("max_file_bytes must be positive")
+        if not 0 < self.chroma_port < 65536:
+            raise ValueError(f"SOURCEBOOK_CHROMA_PORT must be a port number, got {self.chroma_port}")
+        if self.batch_size <= 0:
+            raise ValueError("batch_size must be positive")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "IndexSettings":
+        env = os.environ if env is None else env
+        values: dict = {"home": Path(env.get("SOURCEBOOK_HOME") or ".sourcebook")}
+        if env.get("SOURCEBOOK_CHROMA_HOST"):
+            values["chroma_host"] = env["SOURCEBOOK_CHROMA_HOST"]
+        if env.get("SOURCEBOOK_CHROMA_PORT"):
+            try:
+                values["chroma_port"] = int(env["SOURCEBOOK_CHROMA_PORT"])
+            except ValueError:
+                raise ValueError(f"SOURCEBOOK_CHROMA_PORT must be a number, got {env['SOURCEBOOK_CHROMA_PORT']!r}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes) -> "IndexSettings":
+        return replace(self, **changes)
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "articles.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"

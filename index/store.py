@@ -1,0 +1,257 @@
+"""The article store (SQLite) and the vector store (Chroma), kept consistent.
+
+SQLite is the source of truth: it holds each article (text, metadata, content hash) and
+its live chunks. Chroma holds one vector per chunk id. A run writes new vectors first and
+then commits all article changes in one SQLite transaction, so a crash at any point leaves
+the previous, complete index answering; vectors that no committed chunk references are
+ignored by queries and collected by the next run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk
+from .loaders import Article
+from .settings import IndexSettings
+
+log = logging.getLogger(__name__)
+REBUILD_HINT = "rebuild it with `sourcebook index --rebuild PATH` (your article files are not touched)"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    source TEXT PRIMARY KEY, root TEXT NOT NULL, title TEXT NOT NULL, published TEXT,
+    text TEXT NOT NULL, hash TEXT NOT NULL, kind TEXT NOT NULL, boilerplate TEXT NOT NULL,
+    indexed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, n INTEGER NOT NULL, start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class StoreError(RuntimeError):
+    """The index is missing, corrupt or unreachable; the message says what to do."""
+
+
+class Store:
+    def __init__(self, settings: IndexSettings) -> None:
+        self.settings = settings
+        self._db: sqlite3.Connection | None = None
+        self._collection = None
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            try:
+                db = sqlite3.connect(self.settings.db_path, check_same_thread=False, timeout=30,
+                                     isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"The article store {self.settings.db_path} is corrupt ({exc}): {REBUILD_HINT}.") from None
+            self._db = db
+        return self._db
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            try:
+                if self.settings.chroma_host:
+                    client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
+                                                 settings=chroma_settings)
+                else:
+                    client = chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+                self._collection = client.get_or_create_collection(self.settings.collection)
+            except Exception as exc:  # chromadb raises many types for a bad folder or server
+                where = (f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}"
+                         if self.settings.chroma_host else f"the vector store {self.settings.chroma_path}")
+                hint = "start it (`chroma run --path DIR --port PORT`) or unset SOURCEBOOK_CHROMA_HOST" \
+                    if self.settings.chroma_host else REBUILD_HINT
+                raise StoreError(f"Cannot open {where} ({type(exc).__name__}: {exc}): {hint}.") from None
+        return self._collection
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._collection = None
+
+    # -- reading -------------------------------------------------------------------------
+    def version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def article_hashes(self) -> dict[str, tuple[str, str]]:
+        return {s: (h, r) for s, h, r in self.db.execute("SELECT source, hash, root FROM articles")}
+
+    def get_article(self, source: str) -> Article | None:
+        row = self.db.execute(
+            "SELECT source, title, published, text, hash, kind, boilerplate FROM articles WHERE source=?",
+            (source,)).fetchone()
+        if row is None:
+            return None
+        return Article(row[0], row[1], row[2], row[3], row[4], row[5],
+                       tuple(tuple(x) for x in json.loads(row[6])))
+
+    def list_articles(self) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT a.source, a.title, a.published, a.kind, length(a.text), a.root, a.indexed_at, "
+            "(SELECT count(*) FROM chunks c WHERE c.source = a.source) "
+            "FROM articles a ORDER BY a.source").fetchall()
+        keys = ("source", "title", "published", "kind", "chars", "root", "indexed_at", "chunks")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def chunk_ids(self, source: str | None = None) -> list[str]:
+        if source is None:
+            return [r[0] for r in self.db.execute("SELECT id FROM chunks")]
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE source=?", (source,))]
+
+    def all_chunks(self) -> list[Chunk]:
+        rows = self.db.execute('SELECT id, source, n, start, "end", text, title FROM chunks ORDER BY source, n')
+        return [Chunk(*r) for r in rows]
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, Chunk]:
+        out: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 900):
+            part = ids[i:i + 900]
+            marks = ",".join("?" * len(part))
+            for r in self.db.execute(f'SELECT id, source, n, start, "end", text, title FROM chunks WHERE id IN ({marks})', part):
+                out[r[0]] = Chunk(*r)
+        return out
+
+    def count_chunks(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def check(self) -> None:
+        """Raise StoreError when the vector store lost vectors the article store relies on."""
+        n = self.count_chunks()
+        if n and self.collection.count() < n:
+            raise StoreError(f"The vector store holds fewer vectors ({self.collection.count()}) than the index has "
+                             f"chunks ({n}): it is damaged or was replaced; {REBUILD_HINT}.")
+
+    # -- vectors ---------------------------------------------------------------------------
+    def existing_vector_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 1000):
+            found.update(self.collection.get(ids=ids[i:i + 1000], include=[])["ids"])
+        return found
+
+    def add_vectors(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        step = 2000
+        for i in range(0, len(chunks), step):
+            part = chunks[i:i + step]
+            self.collection.upsert(ids=[c.id for c in part], embeddings=vectors[i:i + step],
+                                   metadatas=[{"source": c.source, "start": c.start, "end": c.end} for c in part])
+
+    def query_vectors(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Live chunk ids nearest to a unit vector, with cosine similarity."""
+        total = self.collection.count()
+        if total == 0:
+            return []
+        res = self.collection.query(query_embeddings=[vector], n_results=min(total, k + 16), include=["distances"])
+        ids, dists = res["ids"][0], res["distances"][0]
+        live = self.chunks_by_id(ids)
+        # Chroma's default space is squared L2; on unit vectors cos = 1 - d/2.
+        return [(i, 1.0 - d / 2.0) for i, d in zip(ids, dists) if i in live][:k]
+
+    def delete_vectors(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 2000):
+            self.collection.delete(ids=ids[i:i + 2000])
+
+    def collect_garbage(self) -> int:
+        """Delete vectors that no committed chunk references (left by a crashed run)."""
+        live = set(self.chunk_ids())
+        stale = [i for i in self.collection.get(include=[])["ids"] if i not in live]
+        self.delete_vectors(stale)
+        return len(stale)
+
+    # -- writing ---------------------------------------------------------------------------
+    def mark_dirty(self, dirty: bool) -> None:
+        if dirty:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('dirty', '1')")
+        else:
+            self.db.execute("DELETE FROM meta WHERE key='dirty'")
+
+    def is_dirty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM meta WHERE key='dirty'").fetchone() is not None
+
+    def commit(self, upserts: list[tuple[Article, str, list[Chunk]]], removals: list[str]) -> None:
+        """Apply every article change of a run atomically."""
+        with self._lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                now = time.time()
+                for source in removals:
+                    db.execute("DELETE FROM chunks WHERE source=?", (source,))
+                    db.execute("DELETE FROM articles WHERE source=?", (source,))
+                for art, root, chunks in upserts:
+                    db.execute("DELETE FROM chunks WHERE source=?", (art.source,))
+                    db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
+                               (art.source, root, art.title, art.published, art.text, art.content_hash,
+                                art.kind, json.dumps(art.boilerplate), now))
+                    db.executemany('INSERT INTO chunks VALUES (?,?,?,?,?,?,?)',
+                                   [(c.id, c.source, c.n, c.start, c.end, c.text, c.title) for c in chunks])
+                if upserts or removals:
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(self.version() + 1),))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def reset(self) -> None:
+        """Drop everything indexed (used by --rebuild)."""
+        import shutil
+
+        self.close()
+        for p in (self.settings.db_path, Path(str(self.settings.db_path) + "-wal"), Path(str(self.settings.db_path) + "-shm")):
+            p.unlink(missing_ok=True)
+        if self.settings.chroma_host:
+            import chromadb
+
+            client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port)
+            try:
+                client.delete_collection(self.settings.collection)
+            except Exception:  # absent already
+                pass
+        else:
+            shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
+
+
+_stores: dict[tuple, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(settings: IndexSettings | None = None) -> Store:
+    """One Store per data folder and server per process (connections are reused)."""
+    settings = settings or IndexSettings.from_env()
+    key = (str(settings.home.resolve()), settings.chroma_host, settings.chroma_port, settings.collection)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = Store(settings)
+        return store
+
+
+def forget_store(settings: IndexSettings) -> None:
+    key = (str(settings.home.resolve()), settings.chroma_host, settings.chroma_port, settings.collection)
+    with _stores_lock:
+        store = _stores.pop(key, None)
+    if store:
+        store.close()

@@ -1,0 +1,125 @@
+"""Answer composition (extractive and generative), conflicts, and the final verbatim check.
+
+Citations are numbered from 1 in order of first use in the answer text.
+"""
+from __future__ import annotations
+
+import re
+import time
+from typing import Callable, Iterator
+
+from .evidence import Evidence, Quote
+from .llm import LLM
+from .prompts import ABSTAIN_TEXT, ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
+from .types import Answer, Citation, Conflict, ConflictSide
+from .verify import MARKER, split_answer, verify
+
+
+def _citation(n: int, q: Quote) -> Citation:
+    return Citation(n, q.source, q.title, q.published, q.text, q.start, q.end)
+
+
+def abstain(ev: Evidence, **base) -> Answer:
+    text = ABSTAIN_TEXT if not ev.reason else f"{ABSTAIN_TEXT} ({ev.reason[0].upper()}{ev.reason[1:]}.)"
+    return Answer(text=text, answered=False, **base)
+
+
+def extractive(ev: Evidence, **base) -> Answer:
+    cites = [_citation(i + 1, q) for i, q in enumerate(ev.best)]
+    text = " ".join(f"{c.quote} [{c.n}]" for c in cites)
+    return Answer(text=text, answered=True, citations=cites, **base)
+
+
+def prompt_messages(question: str, quotes: list[Quote]) -> list[dict[str, str]]:
+    numbered = "\n".join(f"[{i + 1}] {q.text}" for i, q in enumerate(quotes))
+    return [{"role": "system", "content": ANSWER_SYSTEM},
+            {"role": "user", "content": ANSWER_USER.format(quotes=numbered, question=question)}]
+
+
+def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base) -> Iterator[str]:
+    """Streams the model's text; returns the verified Answer (via StopIteration.value)."""
+    t0 = time.perf_counter()
+    quotes = ev.quotes
+    raw = ""
+    first = None
+    for delta in llm.stream(prompt_messages(base["standalone_question"], quotes),
+                            max_tokens=settings.max_answer_tokens, stop=["\n\n", "Question:"]):
+        if first is None:
+            first = time.perf_counter() - t0
+        raw += delta
+        yield raw
+    timings["generate"] = time.perf_counter() - t0
+    timings["first_token"] = first if first is not None else timings["generate"]
+    t1 = time.perf_counter()
+    answer = _verified(raw, ev, vectors, base)
+    timings["verify"] = time.perf_counter() - t1
+    return answer
+
+
+def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
+    quotes = ev.quotes
+    if NOT_FOUND.lower() in raw.lower().replace(" ", "_"):
+        # The evidence checks found an answer the model did not see; trust the checked quotes.
+        fallback = extractive(ev, **base)
+        fallback.notes.append("the model found no answer in the quotes; showing the best quotes instead")
+        return fallback
+    sentences = split_answer(raw.strip())
+    if not sentences:
+        return extractive(ev, **base)
+    qvecs = vectors.get([(q.source, q.start, q.end) for q in quotes], [q.text for q in quotes])
+    svecs = vectors.embedder.encode([s.text for s in sentences])
+    kept = verify(sentences, [q.text for q in quotes], svecs @ qvecs.T)
+    if not kept:
+        fallback = extractive(ev, **base)
+        fallback.notes.append("the generated answer was not supported by the quotes; showing the quotes instead")
+        return fallback
+    order: dict[int, int] = {}
+    parts = []
+    for text, idxs in kept:
+        nums = [order.setdefault(j, len(order) + 1) for j in idxs]
+        end = text[-1] if text[-1] in ".!?" else ""
+        body = text[:-1] if end else text
+        parts.append(body + "".join(f" [{n}]" for n in nums) + (end or "."))
+    cites = [_citation(n, quotes[j]) for j, n in sorted(order.items(), key=lambda kv: kv[1])]
+    dropped = len(sentences) - len(kept)
+    answer = Answer(text=" ".join(parts), answered=True, citations=cites, **base)
+    if dropped:
+        answer.notes.append(f"{dropped} unsupported sentence(s) removed")
+    return answer
+
+
+def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Conflict]:
+    """Detect disagreements among the evidence; cite each side and state them in the text."""
+    found = finder(ev.qtype, ev.quotes)
+    if not found:
+        return []
+    cited = {(c.source, c.start): c.n for c in answer.citations}
+    conflicts = []
+    for fact, sides in found:
+        out = []
+        for value, i in sides:
+            q = ev.quotes[i]
+            n = cited.get((q.source, q.start))
+            if n is None:
+                n = cited[(q.source, q.start)] = len(answer.citations) + 1
+                answer.citations.append(_citation(n, q))
+            out.append(ConflictSide(value, n, q.source, q.text))
+        conflict = Conflict(fact, tuple(out))
+        answer.text = f"{answer.text} {conflict.describe()}."
+        conflicts.append(conflict)
+    return conflicts
+
+
+def check_verbatim(answer: Answer, store) -> Answer:
+    """Drop any citation whose quote is not the article's text at its offsets (never expected)."""
+    bad = set()
+    for c in answer.citations:
+        art = store.get_article(c.source)
+        if art is None or art.text[c.start:c.end] != c.quote:
+            bad.add(c.n)
+    if not bad:
+        return answer
+    answer.citations = [c for c in answer.citations if c.n not in bad]
+    answer.text = MARKER.sub(lambda m: "" if int(m.group(1)) in bad else m.group(0), answer.text)
+    answer.notes.append(f"{len(bad)} citation(s) failed the verbatim check and were removed")
+    return answer

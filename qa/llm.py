@@ -1,0 +1,136 @@
+"""LLM backends behind one small interface: `stream(messages, max_tokens, stop)`.
+
+- `LocalLlama`: a GGUF through llama-cpp-python (ChatML), loaded once per process and
+  shared; calls are serialised because one llama context serves one request at a time.
+  llama.cpp keeps the KV cache of the previous prompt, so the fixed system prompt is
+  evaluated once and reused (prefix reuse).
+- `OpenAICompatible`: any /v1/chat/completions server (Ollama, vLLM, llama.cpp server).
+- `ScriptedLLM`: deterministic replies, for tests of what happens *after* the LLM.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+log = logging.getLogger(__name__)
+Messages = list[dict[str, str]]
+
+
+class LLMUnavailable(RuntimeError):
+    """No usable LLM; the message says how to get one. Extractive mode still works."""
+
+
+class LLM(Protocol):
+    name: str
+
+    def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]: ...
+
+
+def complete(llm: LLM, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> str:
+    return "".join(llm.stream(messages, max_tokens=max_tokens, stop=stop))
+
+
+class LocalLlama:
+    def __init__(self, model_path: Path, n_ctx: int = 2048, n_threads: int = 2) -> None:
+        self.name = Path(model_path).name
+        self.model_path = Path(model_path)
+        self.n_ctx, self.n_threads = n_ctx, n_threads
+        self._llama = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._llama is None:
+            if not self.model_path.is_file():
+                raise LLMUnavailable(f"No model file at {self.model_path}: run `make setup` "
+                                     f"(or set SOURCEBOOK_LLM_MODEL), or use --mode extractive.")
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise LLMUnavailable("llama-cpp-python is not installed: run `make setup`, or use --mode extractive.") from None
+            log.info("loading %s (%d threads)", self.model_path, self.n_threads)
+            try:
+                self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                    n_threads_batch=self.n_threads, n_batch=512, chat_format="chatml",
+                                    verbose=False, seed=0)
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise LLMUnavailable(f"Cannot load the model {self.model_path} ({exc}); it may be truncated: "
+                                     f"delete it and run `make setup`, or use --mode extractive.") from None
+        return self._llama
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._load()
+
+    def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        with self._lock:
+            llama = self._load()
+            for part in llama.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0,
+                                                     top_k=1, stop=stop or [], stream=True):
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+
+@lru_cache(maxsize=2)
+def local_llama(model_path: Path, n_ctx: int, n_threads: int) -> LocalLlama:
+    """One loaded model per process, shared by the CLI, UI, evaluator and tests."""
+    return LocalLlama(model_path, n_ctx, n_threads)
+
+
+class OpenAICompatible:
+    def __init__(self, base_url: str, model: str = "default", timeout: float = 120.0) -> None:
+        self.name = f"{model}@{base_url}"
+        self.base_url, self.model, self.timeout = base_url.rstrip("/"), model, timeout
+
+    def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        import httpx
+
+        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0,
+                "stream": True, **({"stop": stop} if stop else {})}
+        try:
+            with httpx.stream("POST", f"{self.base_url}/chat/completions", json=body, timeout=self.timeout) as r:
+                if r.status_code != 200:
+                    r.read()
+                    raise LLMUnavailable(f"The LLM server {self.base_url} answered {r.status_code}: {r.text[:200]}")
+                for line in r.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+        except httpx.HTTPError as exc:
+            raise LLMUnavailable(f"Cannot reach the LLM server {self.base_url} ({exc}): start it or unset "
+                                 f"SOURCEBOOK_LLM_BASE_URL.") from None
+
+
+class ScriptedLLM:
+    """Replies from a function of the messages; records every call. For tests only."""
+
+    def __init__(self, reply: Callable[[Messages], str] | str) -> None:
+        self.name = "scripted"
+        self._reply = reply if callable(reply) else (lambda _m: reply)
+        self.calls: list[Messages] = []
+
+    def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        self.calls.append(messages)
+        text = self._reply(messages)
+        for i in range(0, len(text), 8):
+            yield text[i:i + 8]
+
+
+def make_llm(settings) -> LLM:
+    """The LLM the settings ask for; LLMUnavailable when there is none."""
+    if settings.llm_base_url:
+        return OpenAICompatible(settings.llm_base_url, settings.llm_api_model)
+    path = settings.model_path
+    if not path.is_file():
+        raise LLMUnavailable(f"No model file at {path}: run `make setup` (or set SOURCEBOOK_LLM_MODEL), "
+                             f"or use --mode extractive.")
+    return local_llama(path.resolve(), settings.n_ctx, settings.n_threads)

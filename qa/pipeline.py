@@ -1,0 +1,152 @@
+"""The answering pipeline: condense -> retrieve -> select evidence -> compose -> verify.
+
+`Pipeline` holds its collaborators (store, embedder, LLM); `ask`/`stream_ask` in
+`qa/__init__.py` use one default pipeline per settings, so models load once per process.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from index import IndexSettings, StoreError, build_index
+from index.embed import Embedder, get_embedder
+from index.keyword import keyword_index
+from index.store import Store, open_store
+
+from . import compose
+from .condense import condense
+from .conflicts import find_conflicts
+from .evidence import Evidence, SentenceVectors, gather
+from .llm import LLM, LLMUnavailable, make_llm
+from .retrieve import HybridRetriever
+from .settings import MAX_QUESTION_CHARS, QASettings
+from .types import Answer
+
+log = logging.getLogger(__name__)
+
+
+def clean_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise ValueError("The question must be text.")
+    q = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    q = re.sub(r"\s+", " ", q).strip()
+    if not q:
+        raise ValueError("The question is empty: type a question about the articles.")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise ValueError(f"The question is {len(q):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+                         f"Ask a shorter question.")
+    return q
+
+
+def _default_seeds() -> Path | None:
+    for p in (Path("seeds"), Path(__file__).resolve().parent.parent / "seeds"):
+        if p.is_dir() and any(p.glob("*.txt")):
+            return p
+    return None
+
+
+class Pipeline:
+    def __init__(self, settings: QASettings | None = None, *, store: Store | None = None,
+                 embedder: Embedder | None = None, llm: LLM | None = None) -> None:
+        self.settings = settings or QASettings.from_env()
+        self.store = store or open_store(self.settings.index)
+        self.embedder = embedder or get_embedder()
+        self._llm = llm
+        self._llm_error: str | None = None
+        self.vectors = SentenceVectors(self.embedder)
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.top_k)
+        self._checked_version: int | None = None
+
+    # -- collaborators -------------------------------------------------------------------
+    def llm(self, required: bool = False) -> LLM | None:
+        if self._llm is None and self._llm_error is None:
+            try:
+                self._llm = make_llm(self.settings)
+            except LLMUnavailable as exc:
+                self._llm_error = str(exc)
+        if self._llm is None and required:
+            raise LLMUnavailable(self._llm_error or "No LLM configured.")
+        return self._llm
+
+    def resolve_mode(self, mode: str | None) -> str:
+        mode = mode or self.settings.mode
+        if mode is None:
+            return "generative" if self.llm() is not None else "extractive"
+        if mode not in ("generative", "extractive"):
+            raise ValueError(f"mode must be 'generative' or 'extractive', got {mode!r}")
+        return mode
+
+    def ensure_index(self) -> None:
+        if self.store.count_chunks() == 0:
+            seeds = self.settings.seeds_dir or _default_seeds()
+            if seeds is None or not Path(seeds).is_dir():
+                raise StoreError("No articles indexed yet: run `sourcebook index PATH` with a folder of articles.")
+            log.info("the index is empty: indexing %s first", seeds)
+            build_index([seeds], settings=self.settings.index, store=self.store, embedder=self.embedder)
+        version = self.store.version()
+        if self._checked_version != version:
+            self.store.check()
+            self._checked_version = version
+
+    # -- answering -------------------------------------------------------------------------
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        """Yields partial answer text while generating; the last item is the Answer."""
+        t = {}
+        t0 = time.perf_counter()
+        question = clean_question(question)
+        history = [(str(q), str(a)) for q, a in (history or []) if q]
+        mode = self.resolve_mode(mode)
+        llm = self.llm(required=True) if mode == "generative" else None
+        self.ensure_index()
+
+        standalone = condense(question, history, llm)
+        t["condense"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        qvec = self.embedder.encode([standalone])[0]
+        hits = self.retriever.retrieve(standalone, qvec)
+        t["retrieve"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        ev: Evidence = gather(standalone, qvec, hits, self.store, self.vectors, keyword_index(self.store),
+                              self.settings.n_quotes)
+        t["select"] = time.perf_counter() - t1
+
+        base = dict(question=question, standalone_question=standalone, mode=mode)
+        if not ev.answerable:
+            answer = compose.abstain(ev, **base)
+        elif mode == "extractive":
+            answer = compose.extractive(ev, **base)
+        else:
+            answer = yield from compose.generative(ev, llm, self.vectors, self.settings, t, **base)
+        t1 = time.perf_counter()
+        if answer.answered:
+            answer.conflicts = compose.add_conflicts(answer, ev, find_conflicts)
+        answer = compose.check_verbatim(answer, self.store)
+        t["verify"] = t.get("verify", 0.0) + time.perf_counter() - t1
+        t["total"] = time.perf_counter() - t0
+        answer.timings = t
+        yield answer
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Answer:
+        answer = None
+        for item in self.stream(question, history, mode):
+            answer = item
+        assert isinstance(answer, Answer)
+        return answer
+
+
+_pipelines: dict[QASettings, Pipeline] = {}
+
+
+def default_pipeline(settings: QASettings | None = None) -> Pipeline:
+    settings = settings or QASettings.from_env()
+    pipe = _pipelines.get(settings)
+    if pipe is None:
+        pipe = _pipelines[settings] = Pipeline(settings)
+    return pipe

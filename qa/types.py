@@ -1,0 +1,48 @@
+"""The structured result every caller consumes: UI, CLI, tests and the evaluator."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    published: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ConflictSide:
+    value: str
+    n: int            # the citation that states this value
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    fact: str                       # e.g. "date"
+    sides: tuple[ConflictSide, ...]
+
+    def describe(self) -> str:
+        return f"The articles disagree on the {self.fact}: " + " vs ".join(f"{s.value} [{s.n}]" for s in self.sides)
+
+
+@dataclass
+class Answer:
+    text: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    question: str = ""
+    standalone_question: str = ""
+    mode: str = "extractive"
+    notes: list[str] = field(default_factory=list)   # e.g. "question truncated to 2,000 characters"
+
+    def to_dict(self) -> dict:
+        return asdict(self)

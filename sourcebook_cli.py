@@ -1,0 +1,161 @@
+"""`sourcebook` command line: index, ask, chat, eval. Configures logging; the layers don't."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+
+def _settings(args):
+    from qa import QASettings
+
+    overrides = {}
+    if getattr(args, "mode", None):
+        overrides["mode"] = args.mode
+    if getattr(args, "top_k", None):
+        overrides["top_k"] = args.top_k
+    if getattr(args, "quotes", None):
+        overrides["n_quotes"] = args.quotes
+    return QASettings.from_env(**overrides)
+
+
+def cmd_index(args) -> int:
+    from index import IndexSettings, build_index, list_articles, open_store, remove_articles
+    from index.store import forget_store
+
+    settings = IndexSettings.from_env()
+    if args.list:
+        for a in list_articles(settings=settings):
+            print(f"{a['source']}\t{a['published'] or '-'}\t{a['chunks']} chunks\t{a['title']}")
+        return 0
+    if args.remove:
+        gone = remove_articles(args.remove, settings=settings)
+        print(f"removed {len(gone)}: {', '.join(gone) or '(none indexed under those names)'}")
+        return 0 if gone else 1
+    if not args.paths:
+        print("error: name a folder or files to index, e.g. `sourcebook index seeds`", file=sys.stderr)
+        return 2
+    if args.rebuild:
+        open_store(settings).reset()
+        forget_store(settings)
+    report = build_index(args.paths, settings=settings, prune=not args.no_prune, progress=sys.stderr.isatty() or args.progress)
+    for source, why in sorted(report.skipped.items()):
+        print(f"skipped {source}: {why}")
+    for source, why in sorted(report.failed.items()):
+        print(f"failed  {source}: {why}")
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    print(answer.text)
+    if answer.citations:
+        print()
+    for c in answer.citations:
+        date = f" ({c.published})" if c.published else ""
+        print(f"[{c.n}] {c.title}{date} — \"{c.quote}\"")
+    for note in answer.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def cmd_ask(args) -> int:
+    from qa.pipeline import default_pipeline
+
+    pipe = default_pipeline(_settings(args))
+    question = " ".join(args.question)
+    if args.json:
+        print_answer(pipe.ask(question, mode=args.mode), True)
+        return 0
+    answer = None
+    shown = 0
+    for item in pipe.stream(question, mode=args.mode):
+        if isinstance(item, str):
+            if sys.stdout.isatty():
+                sys.stdout.write(item[shown:])
+                sys.stdout.flush()
+                shown = len(item)
+        else:
+            answer = item
+    if shown:
+        sys.stdout.write("\r\033[J" if sys.stdout.isatty() else "\n")
+        # The verified answer replaces the raw stream.
+        print("\n--- verified answer ---")
+    print_answer(answer, False)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from ui.app import serve
+
+    return serve(host=args.host, port=args.port, auth=args.auth, share=args.share)
+
+
+def cmd_eval(args) -> int:
+    from qa.eval import main as eval_main
+
+    return eval_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sourcebook", description="Ask questions about news articles; answers cite verbatim quotes.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pi = sub.add_parser("index", help="index files or folders of articles (.txt .md .html .pdf)")
+    pi.add_argument("paths", nargs="*")
+    pi.add_argument("--no-prune", action="store_true", help="keep articles whose files are gone from the folder")
+    pi.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+    pi.add_argument("--list", action="store_true", help="list the indexed articles")
+    pi.add_argument("--remove", nargs="+", metavar="SOURCE", help="remove articles from the index")
+    pi.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+    pi.set_defaults(func=cmd_index)
+
+    pa = sub.add_parser("ask", help="ask a question")
+    pa.add_argument("question", nargs="+")
+    pa.add_argument("--mode", choices=["generative", "extractive"])
+    pa.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    pa.add_argument("--top-k", type=int)
+    pa.add_argument("--quotes", type=int)
+    pa.set_defaults(func=cmd_ask)
+
+    pc = sub.add_parser("chat", help="serve the chat in the browser")
+    pc.add_argument("--host", default="127.0.0.1")
+    pc.add_argument("--port", type=int, default=7860)
+    pc.add_argument("--auth", metavar="USER:PASS")
+    pc.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
+    pc.set_defaults(func=cmd_chat)
+
+    pe = sub.add_parser("eval", help="evaluate on a golden Q&A set")
+    pe.add_argument("--golden", default=None, help="JSONL golden set (default: seeds/golden.jsonl)")
+    pe.add_argument("--mode", choices=["generative", "extractive"])
+    pe.add_argument("--baseline", action="store_true", help="also run a plain LlamaIndex CitationQueryEngine")
+    pe.add_argument("--out", default="eval-out", help="folder for report.json and report.html")
+    pe.add_argument("--limit", type=int, help="only the first N questions")
+    pe.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from index import StoreError
+    from qa import LLMUnavailable
+
+    try:
+        return args.func(args)
+    except (ValueError, StoreError, LLMUnavailable, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
