@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 
@@ -143,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers"):
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers", "bm25s", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from index import StoreError
     from qa import LLMUnavailable

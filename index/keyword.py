@@ -14,6 +14,21 @@ is it its of on or she so than that the their them then there these they this th
 where which who whom whose why will with would you your about after also can could may might must our
 shall should us we""".split())
 _TOKEN = re.compile(r"[a-z0-9]+")
+# News-wording variants folded together, so "inked the pact" matches "signed the agreement".
+_SYNONYMS = {
+    "inked": "sign", "ink": "sign", "signed": "sign", "signing": "sign", "sign": "sign",
+    "pact": "agreement", "deal": "agreement", "declaration": "agreement", "treaty": "agreement", "accord": "agreement",
+    "defense": "defence", "britain": "uk", "british": "uk", "kingdom": "uk", "german": "germany",
+    "bought": "acquire", "own": "acquire", "owns": "acquire", "owned": "acquire", "owner": "acquire", "buy": "acquire", "purchased": "acquire", "acquired": "acquire", "acquisition": "acquire",
+    "built": "build", "building": "build", "manufacture": "produce", "manufactured": "produce",
+    "manufacturing": "produce", "production": "produce", "producing": "produce", "produced": "produce",
+    "make": "produce", "made": "produce", "employment": "job", "workers": "job", "located": "site",
+    "location": "site", "situated": "site", "plant": "factory", "plane": "aircraft", "planes": "aircraft",
+    "jet": "aircraft", "missiles": "missile", "rocket": "missile", "nations": "country", "countries": "country",
+    "nation": "country", "states": "country", "minister": "minister", "ministers": "minister",
+    "secretary": "minister", "steelmaker": "steel", "cooperate": "operate", "cooperation": "operate",
+    "collaborate": "operate", "collaboration": "operate", "spenders": "spend", "spending": "spend",
+}
 
 
 def tokenize(text: str) -> list[str]:
@@ -21,6 +36,9 @@ def tokenize(text: str) -> list[str]:
     out = []
     for w in _TOKEN.findall(text.lower().replace("’", "'")):
         if w in _STOP:
+            continue
+        if w in _SYNONYMS:
+            out.append(_SYNONYMS[w])
             continue
         if len(w) > 4 and w.endswith("ies"):
             w = w[:-3] + "y"
@@ -32,18 +50,35 @@ def tokenize(text: str) -> list[str]:
 
 class KeywordIndex:
     def __init__(self, chunks: list[Chunk]) -> None:
+        import logging
+
         import bm25s
+
+        # bm25s forces its logger to DEBUG at import; keep it quiet unless asked.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.ids = [c.id for c in chunks]
         corpus = [tokenize(f"{c.title}\n{c.text}") for c in chunks]
         self._vocab_ids: dict[str, int] = {}
         ids = [[self._vocab_ids.setdefault(w, len(self._vocab_ids)) for w in doc] for doc in corpus]
+        df: dict[int, int] = {}
+        for doc in ids:
+            for t in set(doc):
+                df[t] = df.get(t, 0) + 1
+        self._df, self._n = df, max(1, len(ids))
         self._bm25 = bm25s.BM25()
         if chunks:
             self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab_ids), show_progress=False)
 
     def __contains__(self, word: str) -> bool:
         return word in self._vocab_ids
+
+    def idf(self, word: str) -> float:
+        """Inverse document frequency of a token; words the collection never uses weigh most."""
+        import math
+
+        df = self._df.get(self._vocab_ids.get(word, -1), 0)
+        return math.log((self._n + 1) / (df + 0.5)) + 0.1
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         q = [self._vocab_ids[w] for w in tokenize(query) if w in self._vocab_ids]

@@ -90,7 +90,8 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
 
 def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Conflict]:
     """Detect disagreements among the evidence; cite each side and state them in the text."""
-    found = finder(ev.qtype, ev.quotes)
+    pool = ev.quotes + [q for q in ev.considered if q not in ev.quotes]
+    found = finder(ev.qtype, pool)
     if not found:
         return []
     cited = {(c.source, c.start): c.n for c in answer.citations}
@@ -98,7 +99,7 @@ def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Confli
     for fact, sides in found:
         out = []
         for value, i in sides:
-            q = ev.quotes[i]
+            q = pool[i]
             n = cited.get((q.source, q.start))
             if n is None:
                 n = cited[(q.source, q.start)] = len(answer.citations) + 1

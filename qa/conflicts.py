@@ -3,7 +3,7 @@ values for the fact a question asks about (dates first; counts and amounts too).
 from __future__ import annotations
 
 from . import facts
-from .evidence import Quote
+from .evidence import Quote, relevance
 
 
 def _key(kind: str, value: str):
@@ -14,14 +14,14 @@ def _key(kind: str, value: str):
     return digits or value.lower()
 
 
-def find_conflicts(qtype: str, quotes: list[Quote], min_fit: float = 0.5) -> list[tuple[str, list[tuple[str, int]]]]:
+def find_conflicts(qtype: str, quotes: list[Quote], min_relevance: float = 0.42) -> list[tuple[str, list[tuple[str, int]]]]:
     """Facts on which well-matching quotes from different articles disagree, as
     (fact, [(value, index into quotes), ...]) with one side per article."""
     if qtype not in ("date", "count", "amount"):
         return []
     by_source: dict[str, tuple[str, int]] = {}
     for i, q in enumerate(quotes):
-        if q.fit < min_fit or q.source in by_source:
+        if relevance(q) < min_relevance or q.source in by_source:
             continue
         for v in facts.values(q.text, qtype):
             if _key(qtype, v) is not None:

@@ -1,18 +1,21 @@
 """Evidence: the best sentences of the retrieved chunks, as quotes with exact offsets,
 and the decision whether they answer the question at all.
 
-A sentence's score mixes its embedding similarity to the question with how many of the
-question's content words it contains. Answerability needs more than similarity (see
-facts.py): every name in the question must occur in the collection, and for a typed
-question (how much / how many / when / who / where) a well-matching sentence must hold a
-value of that type, or say that it is not known yet.
+A quote is a sentence, or a sentence joined to a neighbour it leans on ("…, he said",
+"In fact he made this point…"): always one contiguous, verbatim span of the article.
+Its score mixes embedding similarity to the question with the share of the question's
+content words it contains. Answerability needs more than similarity (see facts.py):
+- every name in the question occurs in the answering article;
+- the thing asked about ("deputy", "constituency") occurs somewhere in the collection;
+- for a typed question (how much / how many / when / who / where) a well-matching quote
+  holds a new value of that type, or says the thing is not known yet.
 """
 from __future__ import annotations
 
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,13 +30,22 @@ from .retrieve import Hit
 # Words that say what is asked, not what it is about.
 _ASK_WORDS = set(tokenize("name names many much year date day month time happen happened say said according "
                           "article articles mention mentioned report reported tell describe described called "
-                          "kind type number exactly specific specifically long ago currently which what whom"))
-FIT_MIN = 0.5          # share of the question's content words a typed answer sentence must contain
-FIT_MIN_OTHER = 0.5    # the same for untyped questions
-SIM_MIN_OTHER = 0.45
+                          "kind type number exactly specific specifically long ago currently which what whom "
+                          "thing things one ones way part role"))
+_GENERIC_FOCUS = _ASK_WORDS | {"is", "was", "are", "were", "does", "did", "do", "will", "has", "have", "can", "the",
+                               "s", "could", "would", "should", "main", "new", "two", "three", "other", "first"}
+_LEANS_BACK = re.compile(r"^[\"“'‘]|^(?:he|she|they|it|this|that|these|those|his|her|their)\b", re.IGNORECASE)
+_LEANS_ON_NEXT = re.compile(r"^(?:in fact,? (?:he|she|they)|he|she|they)\b", re.IGNORECASE)
+REL_MIN = 0.45         # relevance a quote holding the asked-for type of value needs
+REL_MIN_OTHER = 0.45   # relevance an answering quote to an untyped question needs
 
 
-@dataclass
+def relevance(q: "Quote") -> float:
+    """Similarity and word overlap with the question, calibrated on seeds/golden.jsonl."""
+    return 0.5 * q.sim + 0.5 * q.fit
+
+
+@dataclass(eq=False)
 class Quote:
     source: str
     title: str
@@ -45,19 +57,21 @@ class Quote:
     fit: float = 0.0
     score: float = 0.0
     typed: bool = False
+    article_text: str = ""
 
 
 @dataclass
 class Evidence:
-    quotes: list[Quote]
+    quotes: list[Quote]      # the numbered quotes an answer may cite (best first)
     answerable: bool
     qtype: str
     reason: str
-    best: list[Quote]        # the sentences that answer (for extractive answers), best first
+    best: list[Quote]        # the quotes that answer (for extractive answers), best first
+    considered: list[Quote] = field(default_factory=list)  # every scored candidate (for conflicts)
 
 
 class SentenceVectors:
-    """Embeddings of article sentences, cached per process (sentences recur across questions)."""
+    """Embeddings of article spans, cached per process (sentences recur across questions)."""
 
     def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
         self.embedder, self.size = embedder, size
@@ -83,66 +97,138 @@ def content_terms(question: str) -> list[str]:
 
 
 def question_entities(question: str) -> list[str]:
-    """Capitalised words of the question other than its first word (e.g. 'Australia')."""
-    words = re.findall(r"\b[A-Z][\w’'\-]*", question)
-    first = re.match(r"\W*(\w+)", question)
-    return [w for w in words if not (first and w == first.group(1))]
+    """Names in the question, each reduced to its head word ('Anglo-German' -> 'German')."""
+    out = []
+    for name in facts.names(question):
+        for word in name.split():
+            word = re.sub(r"[’']s$", "", word).split("-")[-1]
+            if word and word.lower() not in facts.FUNCTION and word.lower() not in {"of", "the"}:
+                out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def focus_word(question: str) -> str | None:
+    """The noun a question asks for: 'deputy' in "Who is Boris Pistorius's deputy?"."""
+    s = question.lower().replace("’", "'")
+    # Only relations of a named thing ("X's deputy", "the deputy of X"): a missing word
+    # elsewhere is more often a paraphrase than a sign of an unanswerable question.
+    for pat in (r"[a-z]'s (\w+)\b\s*(?:\?|$|\b(?:at|in|of|for)\b)", r"\bwhat(?:'s| is| was) the (\w+) of\b"):
+        m = re.search(pat, s)
+        if m and m.group(1) not in _GENERIC_FOCUS:
+            return m.group(1)
+    return None
 
 
 def candidates(hits: list[Hit], store: Store) -> list[Quote]:
     out: list[Quote] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     articles = {}
     for hit in hits:
         c = hit.chunk
         art = articles.get(c.source) or articles.setdefault(c.source, store.get_article(c.source))
         if art is None:
             continue
-        for s, e in subtract_spans(sentence_spans(art.text, c.start, c.end), list(art.boilerplate)):
-            if (c.source, s) in seen or e - s < 12:
+        spans = subtract_spans(sentence_spans(art.text), list(art.boilerplate))
+        for i, (s, e) in enumerate(spans):
+            if e <= c.start or s >= c.end or e - s < 12:
                 continue
-            seen.add((c.source, s))
-            out.append(Quote(c.source, art.title, art.published, art.text[s:e], s, e))
+            options = [(s, e)]
+            if i > 0 and _LEANS_BACK.search(art.text[s:e]):
+                options.append((spans[i - 1][0], e))
+            if i + 1 < len(spans) and _LEANS_ON_NEXT.search(art.text[spans[i + 1][0]:spans[i + 1][1]]):
+                options.append((s, spans[i + 1][1]))
+            for qs, qe in options:
+                if (c.source, qs, qe) in seen:
+                    continue
+                seen.add((c.source, qs, qe))
+                out.append(Quote(c.source, art.title, art.published, art.text[qs:qe], qs, qe, article_text=art.text))
     return out
 
 
-def _fit(terms: list[str], sentence: str) -> float:
-    if not terms:
+def _fit(weights: dict[str, float], text: str) -> float:
+    """IDF-weighted share of the question's content words found in the text."""
+    if not weights:
         return 0.0
-    toks = set(tokenize(sentence))
-    return sum(1 for t in terms if t in toks) / len(terms)
+    toks = set(tokenize(text))
+    return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
+
+
+def _has_value(q: Quote, qtype: str, question: str, terms: list[str]) -> bool:
+    if facts.says_undecided(q.text, terms):
+        return True
+    q_low = question.lower()
+    vals = [v for v in facts.values(q.text, qtype) if v.lower() not in q_low]
+    if qtype == "date" and re.search(r"\bwhen will\b|\bwill\b.*\bwhen\b", q_low):
+        vals = [v for v in vals if not re.search(r"\bago\b|\blast\b", v, re.IGNORECASE)]
+    if qtype == "count":
+        # The number must count the thing asked about: "400 jobs" for "how many jobs".
+        vals = [v for v in vals if any(t in terms for t in tokenize(_after(q.text, v)))]
+    return bool(vals)
+
+
+def _after(text: str, value: str) -> str:
+    i = text.find(value)
+    return " ".join(text[i + len(value):].split()[:3]) if i >= 0 else ""
 
 
 def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vectors: SentenceVectors,
            keywords: KeywordIndex, n_quotes: int) -> Evidence:
     qtype = facts.question_type(question)
-    missing = [e for e in question_entities(question) if not any(t in keywords for t in tokenize(e))]
     quotes = candidates(hits, store)
     if not quotes:
-        return Evidence([], False, qtype, "nothing retrieved", [])
+        return Evidence([], False, qtype, "nothing relevant was retrieved", [])
     terms = content_terms(question)
+    # Words the collection never uses cannot match; the entity/focus checks deal with them.
+    weights = {t: keywords.idf(t) for t in terms if t in keywords}
     vecs = vectors.get([(q.source, q.start, q.end) for q in quotes], [q.text for q in quotes])
-    sims = vecs @ qvec
-    q_low = question.lower()
-    for q, sim in zip(quotes, sims):
+    for q, sim in zip(quotes, vecs @ qvec):
         q.sim = float(sim)
-        q.fit = _fit(terms, q.text)
-        vals = [v for v in facts.values(q.text, qtype) if v.lower() not in q_low]
-        q.typed = bool(vals) or facts.says_undecided(q.text)
-        q.score = 0.6 * q.sim + 0.4 * q.fit + (0.1 if q.typed and qtype != "other" else 0.0)
+        q.fit = _fit(weights, q.text)
+        q.typed = qtype != "other" and _has_value(q, qtype, question, terms)
+        q.score = 0.6 * q.sim + 0.4 * q.fit + (0.1 if q.typed else 0.0) + (0.1 if facts.says_undecided(q.text, terms) else 0.0)
     quotes.sort(key=lambda q: q.score, reverse=True)
-    shown = quotes[:n_quotes]
+    shown = _distinct(quotes, n_quotes)
 
+    entities = question_entities(question)
+    missing = [e for e in entities if tokenize(e) and not any(t in keywords for t in tokenize(e))]
+    focus = focus_word(question)
+    if focus and not any(t in keywords for t in tokenize(focus)):
+        missing.append(focus)
     if missing:
-        return Evidence(shown, False, qtype, f"the articles never mention {', '.join(missing)}", [])
+        return Evidence(shown, False, qtype, f"the articles never mention {', '.join(missing)}", [], quotes)
+
+    def about_entities(q: Quote) -> bool:
+        low = q.article_text.lower()
+        # Acronyms are often spelt out ("MoD"); longer names may inflect ("Europe"/"European").
+        return all(re.search(rf"\b{re.escape(e.lower()[:max(4, len(e) - 3)])}", low)
+                   for e in entities if not (e.isupper() or len(e) <= 3 or re.fullmatch(r"[A-Z][a-z]?[A-Z]\w*", e)))
+
+    # "Who is Italy's defence minister?" asks for a relation that one passage must state.
+    owner = re.match(r"\W*(?:who|what) (?:is|was|are|were) (?:the )?([A-Z]\w+)['’]s\b", question, re.IGNORECASE)
+    if owner:
+        quotes = [q for q in quotes if re.search(rf"\b{re.escape(owner.group(1))}", q.text, re.IGNORECASE)] or []
     if qtype == "other":
-        good = [q for q in quotes if q.fit >= FIT_MIN_OTHER or q.sim >= SIM_MIN_OTHER]
+        good = [q for q in quotes if relevance(q) >= REL_MIN_OTHER and about_entities(q)]
     else:
-        good = [q for q in quotes if q.typed and q.fit >= FIT_MIN]
+        good = [q for q in quotes if q.typed and relevance(q) >= REL_MIN and about_entities(q)]
     if not good:
-        why = "no sentence matches the question" if qtype == "other" else f"no sentence gives the {qtype} asked for"
-        return Evidence(shown, False, qtype, why, [])
-    best = [good[0]] + [q for q in good[1:2] if q.score >= 0.85 * good[0].score]
-    # The answering sentences lead the numbered quotes, so [1] is the best evidence.
-    shown = best + [q for q in quotes if q not in best][: max(0, n_quotes - len(best))]
-    return Evidence(shown, True, qtype, "", best)
+        why = "no passage matches the question" if qtype == "other" else f"no passage gives the {qtype} asked for"
+        return Evidence(shown, False, qtype, why, [], quotes)
+    best = [good[0]] + [q for q in good[1:] if q.score >= 0.9 * good[0].score and not _overlaps(q, [good[0]])][:1]
+    # The answering quotes lead the numbered quotes, so [1] is the best evidence.
+    rest = [q for q in quotes if not _overlaps(q, best)]
+    return Evidence(best + _distinct(rest, n_quotes - len(best)), True, qtype, "", best, quotes)
+
+
+def _overlaps(q: Quote, others: list[Quote]) -> bool:
+    return any(q.source == o.source and q.start < o.end and o.start < q.end for o in others)
+
+
+def _distinct(quotes: list[Quote], n: int) -> list[Quote]:
+    out: list[Quote] = []
+    for q in quotes:
+        if len(out) >= n:
+            break
+        if not _overlaps(q, out):
+            out.append(q)
+    return out

@@ -42,25 +42,29 @@ typhoon storm shadow taurus boxer challenger forgemasters systems bae rbsl raf l
 january february march april may june july august september october november december monday tuesday
 wednesday thursday friday saturday sunday e5 mp mod news pulse steel trinity lancaster baltic""".split())
 
-TYPES = ("amount", "count", "date", "person", "place", "other")
+TYPES = ("amount", "count", "date", "person", "org", "place", "other")
 
 
 def question_type(q: str) -> str:
     s = q.lower().strip()
-    if re.search(r"\bhow much\b|\bcost\b|\bprice\b|\bbudget\b|\bworth\b|\bspend|\bspent\b|\bfunding\b|\bvalue of\b", s):
+    if re.search(r"\bhow much\b|\bcost\b|\bprice\b|\bbudget\b|\bworth\b|\bfunding\b|\bvalue of\b", s):
         return "amount"
-    if re.search(r"\bhow many\b|\bnumber of\b|\bhow large\b|\bhow big\b|\bpopulation\b", s):
+    if re.search(r"\bhow many\b|\bnumber of\b|\bhow (?:large|big|far|long is|heavy)\b|\bpopulation\b|\bscore\b|"
+                 r"\bin (?:kilomet|kilometres|km|miles|metres|tonnes)", s):
         return "count"
-    if re.search(r"^when\b|\bwhen (?:was|were|did|will|is|does|do|are)\b|\bwhat (?:date|day|year|month|time)\b|"
-                 r"\bwhich (?:date|day|year|month)\b|\bhow long ago\b|\bwhat year\b|\bon what (?:date|day)\b", s):
+    if re.search(r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|month)\b|\bhow long ago\b|"
+                 r"\bin (?:what|which) year\b|\bon what (?:date|day)\b", s):
         return "date"
-    if re.search(r"^who\b|\bwho (?:is|was|are|were|will|did|said|signed)\b|\bwhose\b|\bwhat is the name of\b|"
-                 r"\bwhich (?:minister|person|official|politician|mp|leader|secretary|man|woman|people)\b|"
-                 r"\bname of the\b.*\b(?:minister|secretary|manager|deputy|chief|head|leader|ceo|spokesperson)\b", s):
-        return "person"
-    if re.search(r"^where\b|\bwhere (?:is|was|will|did|are|were|does)\b|\bwhich (?:city|town|country|site|location|region|base)\b|"
-                 r"\bin what (?:city|town|country)\b|\bwhat (?:city|town|country|location)\b", s):
+    if re.search(r"^where\b|\bwhere (?:is|was|will|did|are|were|does|do)\b|\bwhich (?:city|town|country|site|location|"
+                 r"region|base|airbase|port|constituency|district|seat|county|province|state)\b|\bin what (?:city|town|country)\b|\bwhat (?:city|town|country|location)\b", s):
         return "place"
+    if re.search(r"^who\b|\bwho (?:is|was|are|were|will|did|said|signed|owns|leads|runs)\b|\bwhose\b|\bwho\b|"
+                 r"\bwhich (?:\w+ )?(?:minister|person|official|politician|mp|leader|secretary|man|woman|people|ministers)\b|"
+                 r"\bname of\b", s):
+        return "person"
+    if re.search(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firm|firms|organisation|organization|party|group|"
+                 r"steelmaker|agreement|treaty|alliance|aircraft|tank|vehicle|missile|jets?)\b", s):
+        return "org"
     return "other"
 
 
@@ -76,17 +80,25 @@ def money(s: str) -> list[str]:
     return [m.group(0) for m in MONEY.finditer(s)]
 
 
+FUNCTION = set("""the a an which what when where who whom whose how why does did do is was were are will would can
+could should shall may might in on under both this that these those it its they their he she his her and but or so
+as at by for from to of with has have after before while unlike according also other new last first yes no if
+there here then however meanwhile furthermore notably nevertheless while""".split())
+
+
 def names(s: str) -> list[str]:
-    """Capitalised phrases that are not just the sentence's first word."""
+    """Capitalised phrases (names of people, places, organisations), function words dropped."""
     out = []
     for m in CAPS.finditer(s):
-        phrase = m.group(0)
-        if m.start() == 0 or s[:m.start()].rstrip().endswith((".", "“", '"', "—", ":")):
-            # A sentence-initial word is a name only when it is followed by more of one.
-            if " " not in phrase and phrase.lower() in NOT_PERSON | {"the", "a", "an", "it", "this", "that"}:
-                continue
-            if " " not in phrase and m.start() == 0:
-                continue
+        words = m.group(0).split()
+        while words and words[0].lower().strip("’'") in FUNCTION:
+            words = words[1:]
+        if not words:
+            continue
+        phrase = re.sub(r"[’']s$", "", " ".join(words))
+        at_start = m.start() == 0 or s[:m.start()].rstrip().endswith((".", "“", '"', "—", ":", "?", "!"))
+        if at_start and len(words) == 1 and words[0] == m.group(0).split()[0] and words[0].lower() in NOT_PERSON:
+            continue
         out.append(phrase)
     return out
 
@@ -100,9 +112,19 @@ def persons(s: str) -> list[str]:
     return out
 
 
+_ORG_WORDS = re.compile(r"\b(?:Government|Ministry|Company|Systems|Group|Party|Forgemasters|Agreement|Treaty|"
+                        r"Council|Commission|Office|Department|Army|Navy|Force|Union|Community|[A-Z]{2,6})\b")
+
+
+def persons_or_orgs(s: str) -> list[str]:
+    """Who-answers: people's names, or organisations (names with an organisation word or an acronym)."""
+    return persons(s) + [n for n in names(s) if _ORG_WORDS.search(n) and n not in {"UK", "EU", "US", "NATO"}]
+
+
 def places(s: str) -> list[str]:
     found = re.findall(r"\b(?:in|at|from|to|near|out of|across)\s+((?:the\s+)?[A-Z][\w’'\-]*(?:[ ,]+[A-Z][\w’'\-]*)*)", s)
-    return found
+    # "from Liberal Democrat MP Edward Morello" names a person, not a place.
+    return [p for p in found if not persons(p) and not _ORG_WORDS.search(p)]
 
 
 def values(s: str, kind: str) -> list[str]:
@@ -113,15 +135,26 @@ def values(s: str, kind: str) -> list[str]:
     if kind == "date":
         return dates(s)
     if kind == "person":
-        return persons(s)
+        return persons_or_orgs(s)
+    if kind == "org":
+        return names(s)
     if kind == "place":
         return places(s)
     return []
 
 
-def says_undecided(s: str) -> bool:
-    """The sentence states that the asked-for thing is not known/decided yet."""
-    return bool(NEGATIVE.search(s))
+def says_undecided(s: str, about: list[str] | None = None) -> bool:
+    """The sentence states that the asked-for thing is not known/decided yet; with `about`
+    (question tokens), the clause that says so must name one of them."""
+    from index.keyword import tokenize
+
+    m = NEGATIVE.search(s)
+    if not m:
+        return False
+    if about is None:
+        return True
+    clause = re.split(r"[,;:–—]", s[:m.start()])[-1]
+    return any(t in about for t in tokenize(clause))
 
 
 def normalise_date(v: str) -> tuple[int | None, int | None, int | None]:

@@ -1,0 +1,231 @@
+"""`evaluate`: run a golden Q&A set through Sourcebook (and optionally the LlamaIndex
+baseline) and measure correctness, citation quality, retrieval, abstention and latency.
+
+Citation support (no NLI model): an answer sentence is supported by a cited quote when
+every number, date and name of the sentence occurs in the quote and the two are close
+(embedding cosine >= 0.55 or >= 60% of the sentence's content words in the quote) — the
+same test verify.py applies. Recall = supported sentences / sentences;
+precision = supporting citations / citations.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from index import get_article
+
+from .pipeline import Pipeline, default_pipeline
+from .settings import QASettings
+from .types import Answer
+from .verify import MARKER, split_answer, supports
+
+log = logging.getLogger(__name__)
+KINDS = {"fact", "list", "unanswerable", "conflict", "followup"}
+REQUIRED = ("id", "question", "kind", "answer", "facts", "evidence")
+
+
+class GoldenError(ValueError):
+    pass
+
+
+def _norm(s: str) -> str:
+    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
+        s = s.replace(a, b)
+    return " ".join(s.lower().split())
+
+
+def default_golden() -> Path:
+    for p in (Path("seeds/golden.jsonl"), Path(__file__).resolve().parent.parent / "seeds" / "golden.jsonl"):
+        if p.is_file():
+            return p
+    raise GoldenError("No golden set found: pass --golden FILE (JSON lines, see seeds/golden.jsonl).")
+
+
+def load_golden(path: str | Path, known_sources: set[str] | None = None) -> list[dict]:
+    """Parse and validate every line before any question is asked."""
+    path = Path(path)
+    if not path.is_file():
+        raise GoldenError(f"Golden file {path} does not exist.")
+    items, ids = [], set()
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{no}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldenError(f"{where}: not valid JSON ({exc.msg}).") from None
+        if not isinstance(item, dict):
+            raise GoldenError(f"{where}: each line must be a JSON object.")
+        missing = [k for k in REQUIRED if k not in item]
+        if missing:
+            raise GoldenError(f"{where}: missing field(s) {', '.join(missing)}.")
+        if item["kind"] not in KINDS:
+            raise GoldenError(f"{where}: kind {item['kind']!r} is not one of {', '.join(sorted(KINDS))}.")
+        if item["id"] in ids:
+            raise GoldenError(f"{where}: duplicate id {item['id']!r}.")
+        ids.add(item["id"])
+        if not isinstance(item["facts"], list) or not all(isinstance(f, list) and f for f in item["facts"]):
+            raise GoldenError(f"{where}: facts must be a list of non-empty lists of acceptable strings.")
+        for ev in item["evidence"]:
+            if not isinstance(ev, dict) or "source" not in ev or "quote" not in ev:
+                raise GoldenError(f"{where}: each evidence needs source and quote.")
+            if known_sources is not None and ev["source"] not in known_sources:
+                raise GoldenError(f"{where}: unknown source {ev['source']!r} (not in the index).")
+        items.append(item)
+    if not items:
+        raise GoldenError(f"{path} holds no questions.")
+    return items
+
+
+@dataclass
+class EvalReport:
+    rows: list[dict]
+    summary: dict[str, float]
+    baseline_rows: list[dict] = field(default_factory=list)
+    baseline_summary: dict[str, float] = field(default_factory=dict)
+    mode: str = ""
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "summary": self.summary, "baseline_summary": self.baseline_summary,
+                "rows": self.rows, "baseline_rows": self.baseline_rows}
+
+
+def score_answer(item: dict, answer: Answer, latency: float, embedder, verbatim_check: bool = True) -> dict:
+    text = _norm(MARKER.sub("", answer.text))
+    unanswerable = item["kind"] == "unanswerable"
+    facts_ok = all(any(_norm(v) in text for v in fact) for fact in item["facts"])
+    correct = (not answer.answered) if unanswerable else (answer.answered and facts_ok)
+    row = {"id": item["id"], "kind": item["kind"], "question": item["question"], "answer": answer.text,
+           "answered": answer.answered, "correct": bool(correct), "latency_s": latency,
+           "conflicts": len(answer.conflicts), "citations": len(answer.citations)}
+    if answer.answered and not unanswerable:
+        vecs = embedder.encode([MARKER.sub("", answer.text), item["answer"]])
+        row["similarity"] = float(vecs[0] @ vecs[1])
+        quotes = {c.n: c.quote for c in answer.citations}
+        sents = split_answer(answer.text)
+        supported, pairs, good_pairs = 0, 0, 0
+        for s in sents:
+            cited = [quotes[n] for n in s.cited if n in quotes]
+            if not cited:
+                continue
+            sv = embedder.encode([s.text] + cited)
+            ok = [supports(s.text, q, float(sv[0] @ sv[i + 1])) for i, q in enumerate(cited)]
+            pairs += len(ok)
+            good_pairs += sum(ok)
+            supported += any(ok)
+        row["citation_recall"] = supported / len(sents) if sents else 0.0
+        row["citation_precision"] = good_pairs / pairs if pairs else 0.0
+    if verbatim_check:
+        row["verbatim"] = all(get_article(c.source, settings=None).text[c.start:c.end] == c.quote
+                              if c.start >= 0 else False for c in answer.citations) if answer.citations else True
+    return row
+
+
+def retrieval_rank(pipe: Pipeline, item: dict, standalone: str) -> int | None:
+    """1-based rank of the first retrieved chunk that holds a gold evidence quote."""
+    hits = pipe.retriever.retrieve(standalone)
+    for rank, h in enumerate(hits, 1):
+        for ev in item["evidence"]:
+            if h.chunk.source == ev["source"] and (ev["quote"] in h.chunk.text or h.chunk.text in ev["quote"]):
+                return rank
+    return None
+
+
+def summarise(rows: list[dict], k: int) -> dict[str, float]:
+    def mean(key, subset=None):
+        vals = [r[key] for r in (subset or rows) if key in r and r[key] is not None]
+        return sum(vals) / len(vals) if vals else float("nan")
+
+    unans = [r for r in rows if r["kind"] == "unanswerable"]
+    abstained = [r for r in rows if not r["answered"]]
+    ans = [r for r in rows if r["kind"] != "unanswerable"]
+    lat = sorted(r["latency_s"] for r in rows)
+    ranked = [r for r in rows if "rank" in r]
+    out = {
+        "questions": len(rows),
+        "correct": mean("correct"),
+        "correct_answerable": mean("correct", ans),
+        "false_refusals": sum(1 for r in ans if not r["answered"]),
+        "similarity": mean("similarity"),
+        "citation_recall": mean("citation_recall"),
+        "citation_precision": mean("citation_precision"),
+        "verbatim": mean("verbatim"),
+        "abstention_precision": (sum(1 for r in abstained if r["kind"] == "unanswerable") / len(abstained)) if abstained else float("nan"),
+        "abstention_recall": (sum(1 for r in unans if not r["answered"]) / len(unans)) if unans else float("nan"),
+        "conflicts_detected": mean("conflict_found", [r for r in rows if r["kind"] == "conflict"]),
+        "latency_p50_s": statistics.median(lat) if lat else float("nan"),
+        "latency_p95_s": lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else float("nan"),
+    }
+    if ranked:
+        out[f"retrieval_recall@{k}"] = sum(1 for r in ranked if r["rank"]) / len(ranked)
+        out["mrr"] = sum(1 / r["rank"] for r in ranked if r["rank"]) / len(ranked)
+    return out
+
+
+def evaluate(golden: str | Path | None = None, *, mode: str | None = None, settings: QASettings | None = None,
+             baseline: bool = False, limit: int | None = None,
+             progress: Callable[[int, int], None] | None = None, pipeline: Pipeline | None = None) -> EvalReport:
+    pipe = pipeline or default_pipeline(settings)
+    pipe.ensure_index()
+    known = {a["source"] for a in pipe.store.list_articles()}
+    items = load_golden(golden or default_golden(), known)[:limit]
+    mode = pipe.resolve_mode(mode)
+    total = len(items) * (2 if baseline else 1)
+    rows = []
+    for i, item in enumerate(items):
+        history = [tuple(h) for h in item.get("history") or []]
+        t0 = time.perf_counter()
+        answer = pipe.ask(item["question"], history, mode)
+        row = score_answer(item, answer, time.perf_counter() - t0, pipe.embedder)
+        row["conflict_found"] = bool(answer.conflicts)
+        if item["evidence"]:
+            row["rank"] = retrieval_rank(pipe, item, answer.standalone_question)
+        rows.append(row)
+        if progress:
+            progress(i + 1, total)
+    report = EvalReport(rows, summarise(rows, pipe.settings.top_k), mode=mode)
+    if baseline:
+        from .baseline import Baseline
+
+        base = Baseline([pipe.store.get_article(s) for s in sorted(known)], pipe.llm(required=True), pipe.embedder)
+        for j, item in enumerate(items):
+            history = [tuple(h) for h in item.get("history") or []]
+            t0 = time.perf_counter()
+            answer = base.ask(item["question"], history)
+            row = score_answer(item, answer, time.perf_counter() - t0, pipe.embedder, verbatim_check=False)
+            row["verbatim"] = all(c.quote in (pipe.store.get_article(c.source).text if pipe.store.get_article(c.source) else "")
+                                  for c in answer.citations) if answer.citations else True
+            row["conflict_found"] = False
+            report.baseline_rows.append(row)
+            if progress:
+                progress(len(items) + j + 1, total)
+        report.baseline_summary = summarise(report.baseline_rows, 3)
+    return report
+
+
+def main(args) -> int:
+    from .eval_report import print_table, write_reports
+
+    settings = QASettings.from_env(**({"mode": args.mode} if args.mode else {}))
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="q", desc="Evaluating")
+
+    def tick(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    report = evaluate(args.golden, mode=args.mode, settings=settings, baseline=args.baseline, limit=args.limit,
+                      progress=tick)
+    bar.close()
+    print_table(report)
+    paths = write_reports(report, Path(args.out))
+    print("reports: " + ", ".join(str(p) for p in paths))
+    return 0

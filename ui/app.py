@@ -1,0 +1,188 @@
+"""The Gradio app: `build_app()` lays out the tabs and wires events; `serve()` runs it.
+
+Handlers live in chat.py, library.py and evaluate.py; HTML in render.py; CSS/JS in
+theme.py. Every event that touches the model (chat, /ask, evaluation, indexing) shares one
+queue slot ("model"), so several users wait their turn instead of fighting over the CPU.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+
+import gradio as gr
+
+from qa import QASettings
+
+from . import render, theme
+from .chat import ask_api, open_citation, respond
+from .tabs import evaluate_tab, library_tab, settings_tab
+
+log = logging.getLogger(__name__)
+EXAMPLES = [
+    "How many jobs will the new Rheinmetall factory in the UK support?",
+    "When was the UK-Germany defence declaration signed?",
+    "Which two companies set up RBSL?",
+    "Who won the 2022 FIFA World Cup?",
+]
+PANEL_HINT = "Click a citation card or a [n] marker in an answer to read the article here, with the quote highlighted."
+MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
+MAX_UPLOAD = "20mb"
+
+
+def header_html(n_articles: int | None, mode: str) -> str:
+    if n_articles is None:
+        status = "index unavailable"
+    else:
+        status = f"{n_articles} article{'s' if n_articles != 1 else ''} indexed · {mode}"
+    return ('<div id="sb-header"><div class="sb-brand"><div class="sb-logo">S</div><div><h1>Sourcebook</h1>'
+            '<div class="sb-tagline">Answers from your news articles — every claim backed by a verbatim quote</div>'
+            f'</div></div><div class="sb-status"><span class="sb-dot"></span>{render.esc(status)}</div></div>')
+
+
+def default_mode(settings: QASettings) -> str:
+    if settings.mode:
+        return settings.mode
+    return "generative" if settings.llm_base_url or settings.model_path.is_file() else "extractive"
+
+
+def build_app(settings: QASettings | None = None) -> gr.Blocks:
+    settings = settings or QASettings.from_env()
+    start_mode = default_mode(settings)
+
+    def _respond(message, history, mode, n_quotes):
+        yield from respond(message, history, mode, n_quotes, settings=settings)
+
+    def _open(value):
+        return open_citation(value, settings=settings)
+
+    def ask(question: str, mode: str | None = None) -> dict:
+        """Answer a question from the articles; returns the Answer (text, answered, citations, conflicts)."""
+        return ask_api(question, mode, settings=settings)
+
+    with gr.Blocks(title="Sourcebook", analytics_enabled=False) as demo:
+        header = gr.HTML(header_html(None, start_mode), js_on_load=None)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        chatbot = gr.Chatbot(
+                            elem_id="sb-chat", show_label=False, height="max(440px, calc(100vh - 290px))", latex_delimiters=[],
+                            feedback_options=None, buttons=["copy"], layout="panel",
+                            examples=[{"text": q, "display_text": q} for q in EXAMPLES],
+                            placeholder="**Ask about the articles.** Every answer quotes its sources word for word; "
+                                        "click a source to read it in context.")
+                        with gr.Row(equal_height=True):
+                            msg = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                             scale=8, lines=1, max_lines=6, autofocus=True, elem_id="sb-input",
+                                             container=False)
+                            send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="sb-send")
+                        clear = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="sb-clear")
+                    with gr.Column(scale=2, min_width=340, elem_id="sb-source-col"):
+                        panel = gr.HTML(render.render_panel_message(PANEL_HINT), elem_id="sb-source",
+                                        js_on_load=None)
+                cite_box = gr.Textbox(visible="hidden", elem_id="sb-cite-box")
+                cite_btn = gr.Button("open", visible="hidden", elem_id="sb-cite-open")
+            mode, n_quotes = settings_tab(settings, start_mode)
+            library_view, refresh_library, library_outputs = library_tab(settings, MODEL)
+            evaluate_tab(settings, start_mode, MODEL)
+
+        pending = gr.State("")
+        private = {"api_visibility": "private"}
+
+        def take(message):
+            return "", message
+
+        def pick_example(evt: gr.SelectData):
+            return (evt.value or {}).get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
+
+        answer_args = dict(fn=_respond, inputs=[pending, chatbot, mode, n_quotes], outputs=[chatbot],
+                           show_progress="hidden", **MODEL, **private)
+        msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args)
+        send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args)
+        chatbot.example_select(pick_example, None, [pending], queue=False,
+                               **private).then(**answer_args)
+        clear.click(lambda: ([], render.render_panel_message(PANEL_HINT), ""), None, [chatbot, panel, cite_box],
+                    queue=False, **private)
+        cite_btn.click(_open, [cite_box], [panel], js=theme.JS_TAKE_CITE, queue=False, **private).then(
+            None, None, None, js=theme.SCROLL_TO_MARK, **private)
+
+        def status():
+            from index import list_articles
+
+            try:
+                n = len(list_articles(settings=settings.index))
+            except Exception:  # the chat reports the details; the header only says it
+                n = None
+            return header_html(n, start_mode)
+
+        demo.load(status, None, [header], queue=False, **private)
+        demo.load(refresh_library, None, library_outputs, queue=False, **private)
+        library_view.change(status, None, [header], queue=False, **private)
+        gr.api(ask, api_name="ask", **MODEL)
+    return demo
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    """'USER:PASS' -> (user, password); ValueError with an example otherwise."""
+    if auth is None or auth == "":
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ValueError("--auth must be USER:PASS, e.g. --auth alice:s3cret (the password may contain ':')")
+    return user.strip(), password
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           share: bool = False, block: bool = True):
+    """Queue and start the app with the theme, CSS and script; returns Gradio's (app, url, share_url)."""
+    demo.queue(max_size=64)
+    return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
+                       quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD, footer_links=["api"],
+                       theme=theme.theme(), css=theme.CSS, js=theme.JS, auth_message="Sign in to Sourcebook.")
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, share: bool = False) -> int:
+    """Serve the chat until interrupted. 1 when the port is taken, 2 for a malformed --auth."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        credentials = parse_auth(auth)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not port_free(host, port):
+        print(f"error: port {port} on {host} is already in use: choose another with --port", file=sys.stderr)
+        return 1
+    demo = build_app()
+    try:
+        launch(demo, host, port, credentials, share, block=False)
+    except OSError as exc:
+        print(f"error: cannot serve on {host}:{port} ({exc}): choose another with --port", file=sys.stderr)
+        return 1
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"Sourcebook is running at http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
+    if host in ("0.0.0.0", "::"):
+        print("note: listening on every network interface; use --auth USER:PASS on shared networks", flush=True)
+    if share and getattr(demo, "share_url", None):
+        print(f"Public share link: {demo.share_url}", flush=True)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

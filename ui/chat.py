@@ -1,0 +1,131 @@
+"""The chat's handlers: `respond` (streams an answer into the message list), the
+citation opener for the side panel, and the `/ask` API function.
+
+No `from __future__ import annotations` here: Gradio reads `ask_api`'s type hints at
+runtime to describe the endpoint.
+"""
+import logging
+from typing import Iterator
+
+from index import StoreError, get_article
+from qa import Answer, LLMUnavailable, QASettings
+from qa.pipeline import default_pipeline
+
+from . import render
+
+log = logging.getLogger(__name__)
+Messages = list[dict]
+MODES = ("generative", "extractive")
+
+
+def _text_of(content) -> str:
+    """A message's text whether Gradio hands it over normalised (a list of parts) or not."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(_text_of(part) for part in content)
+    return ""
+
+
+def qa_history(messages: Messages | None) -> list[tuple[str, str]]:
+    """(question, answer text) pairs of the finished turns of a chat, for follow-ups."""
+    pairs: list[tuple[str, str]] = []
+    question = None
+    for m in messages or []:
+        text = _text_of(m.get("content"))
+        if m.get("role") == "user":
+            question = render.plain_text(text).strip()
+        elif m.get("role") == "assistant" and question:
+            answer = render.answer_text_of(text)
+            if answer and 'class="sb-answer sb-error"' not in text:
+                pairs.append((question, answer))
+            question = None
+    return pairs
+
+
+def _settings_for(settings: QASettings | None, n_quotes) -> QASettings:
+    settings = settings or QASettings.from_env()
+    try:
+        n = int(n_quotes) if n_quotes not in (None, "") else settings.n_quotes
+    except (TypeError, ValueError):
+        n = settings.n_quotes
+    return settings.with_(n_quotes=max(1, min(12, n)))
+
+
+def _mode(mode) -> str | None:
+    return mode if mode in MODES else None
+
+
+def stream_answer(question: str, history: list[tuple[str, str]], mode: str | None,
+                  settings: QASettings) -> Iterator[str | Answer]:
+    """Pipeline.stream, falling back to extractive mode (with a note) when the LLM is missing."""
+    pipe = default_pipeline(settings)
+    try:
+        yield from pipe.stream(question, history, mode)
+        return
+    except LLMUnavailable as exc:
+        note = f"The local model is not available, so this answer is extractive (the quotes themselves). {exc}"
+        log.warning("LLM unavailable, answering extractively: %s", exc)
+    for item in pipe.stream(question, history, "extractive"):
+        if isinstance(item, Answer):
+            item.notes.append(note)
+        yield item
+
+
+def respond(message: str, history: Messages | None, mode: str | None = None, n_quotes: int | None = None,
+            *, settings: QASettings | None = None) -> Iterator[Messages]:
+    """Stream the chat: yields the whole message list, last the assistant's rendered answer."""
+    history = list(history or [])
+    message = "" if message is None else str(message)
+    if not message.strip():
+        return
+    turns = qa_history(history)
+    messages = history + [{"role": "user", "content": render.render_question(message)},
+                          {"role": "assistant", "content": render.render_status("Searching the articles…")}]
+    yield messages
+    try:
+        for item in stream_answer(message, turns, _mode(mode), _settings_for(settings, n_quotes)):
+            if isinstance(item, Answer):
+                messages[-1] = {"role": "assistant", "content": render.render_answer(item)}
+            else:
+                messages[-1] = {"role": "assistant", "content": render.render_partial(item)}
+            yield messages
+    except (ValueError, StoreError, LLMUnavailable) as exc:
+        messages[-1] = {"role": "assistant", "content": render.render_error(str(exc))}
+        yield messages
+    except Exception as exc:  # the page must show something rather than hang on a spinner
+        log.exception("answering failed")
+        messages[-1] = {"role": "assistant", "content": render.render_error(
+            f"Something went wrong while answering ({type(exc).__name__}: {exc}). Try again, or check the server log.")}
+        yield messages
+
+
+def open_citation(value: str, *, settings: QASettings | None = None) -> str:
+    """Side-panel HTML for a clicked citation: the article with the quote highlighted."""
+    settings = settings or QASettings.from_env()
+    try:
+        source, start, end, n = render.parse_cite_ref(value)
+    except ValueError:
+        return render.render_panel_message("Click a citation to read the article with the quote highlighted.")
+    try:
+        article = get_article(source, settings=settings.index)
+    except KeyError:
+        return render.render_panel_message(f"The article {source} is no longer in the library.")
+    except StoreError as exc:
+        return render.render_panel_message(str(exc))
+    return render.render_article(article, start, end, n or None)
+
+
+def ask_api(question: str, mode: str | None = None, *, settings: QASettings | None = None) -> dict:
+    """Answer one question (no history); the Answer as a JSON object. Raises gr.Error for bad input."""
+    import gradio as gr
+
+    answer = None
+    try:
+        for item in stream_answer(question, [], (mode or "").strip().lower() or None, settings or QASettings.from_env()):
+            answer = item
+    except (ValueError, StoreError, LLMUnavailable) as exc:
+        raise gr.Error(str(exc)) from None
+    return answer.to_dict()
