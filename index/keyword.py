@@ -28,6 +28,11 @@ _SYNONYMS = {
     "nation": "country", "states": "country", "minister": "minister", "ministers": "minister",
     "secretary": "minister", "steelmaker": "steel", "cooperate": "operate", "cooperation": "operate",
     "collaborate": "operate", "collaboration": "operate", "spenders": "spend", "spending": "spend",
+    # Demonyms to places, so "Scottish base" finds "in Scotland".
+    "scottish": "scotland", "welsh": "wales", "english": "england", "french": "france", "italian": "italy",
+    "spanish": "spain", "polish": "poland", "ukrainian": "ukraine", "russian": "russia", "american": "america",
+    "european": "europe", "irish": "ireland", "chinese": "china", "japanese": "japan", "canadian": "canada",
+    "estonian": "estonia", "hungarian": "hungary", "dutch": "netherlands", "belgian": "belgium",
 }
 
 
@@ -37,15 +42,23 @@ def tokenize(text: str) -> list[str]:
     for w in _TOKEN.findall(text.lower().replace("’", "'")):
         if w in _STOP:
             continue
-        if w in _SYNONYMS:
-            out.append(_SYNONYMS[w])
-            continue
-        if len(w) > 4 and w.endswith("ies"):
-            w = w[:-3] + "y"
-        elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.append(w)
+        out.append(_stem(_SYNONYMS.get(w, w)))
     return out
+
+
+def _stem(w: str) -> str:
+    """A light suffix folding ('meetings', 'meeting', 'meet' -> 'meet'); the same on both sides."""
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    if len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+    elif len(w) > 4 and w.endswith("ed"):
+        w = w[:-2]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
 
 
 class KeywordIndex:

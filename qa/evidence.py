@@ -99,6 +99,10 @@ def content_terms(question: str) -> list[str]:
 def question_entities(question: str) -> list[str]:
     """Names in the question, each reduced to its head word ('Anglo-German' -> 'German')."""
     out = []
+    # The first word of a question is capitalised as a matter of course ("Roughly", "Besides").
+    first = re.match(r"\W*([\w’'\-]+)", question)
+    if first and " " not in question.strip()[: len(first.group(0)) + 1].strip():
+        question = question[: first.start(1)] + first.group(1).lower() + question[first.end(1):]
     for name in facts.names(question):
         for word in name.split():
             word = re.sub(r"[’']s$", "", word).split("-")[-1]
@@ -114,7 +118,7 @@ def focus_word(question: str) -> str | None:
     # elsewhere is more often a paraphrase than a sign of an unanswerable question.
     for pat in (r"[a-z]'s (\w+)\b\s*(?:\?|$|\b(?:at|in|of|for)\b)", r"\bwhat(?:'s| is| was) the (\w+) of\b"):
         m = re.search(pat, s)
-        if m and m.group(1) not in _GENERIC_FOCUS:
+        if m and m.group(1) not in _GENERIC_FOCUS and not set(tokenize(m.group(1))) & _GENERIC_FOCUS:
             return m.group(1)
     return None
 
@@ -185,7 +189,7 @@ def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vecto
         q.sim = float(sim)
         q.fit = _fit(weights, q.text)
         q.typed = qtype != "other" and _has_value(q, qtype, question, terms)
-        q.score = 0.6 * q.sim + 0.4 * q.fit + (0.1 if q.typed else 0.0) + (0.1 if facts.says_undecided(q.text, terms) else 0.0)
+        q.score = 0.6 * q.sim + 0.4 * q.fit + (0.1 if q.typed else 0.0) + (0.2 if facts.says_undecided(q.text, terms) else 0.0)
     quotes.sort(key=lambda q: q.score, reverse=True)
     shown = _distinct(quotes, n_quotes)
 

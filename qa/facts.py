@@ -26,6 +26,8 @@ NUMBER = re.compile(r"(?<![\w.])(?:\d[\d,]*(?:\.\d+)?%?|" + "|".join(NUMBER_WORD
 MONEY = re.compile(r"(?:[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|k|million|billion|trillion))?"
                    r"|\d[\d,.]*\s?(?:million|billion|trillion|bn)\s?(?:pounds|euros|dollars|£|\$|€)?"
                    r"|\d[\d,.]*\s?(?:pounds|euros|dollars)|\d+(?:\.\d+)?\s?(?:%|per\s?cent))", re.IGNORECASE)
+FREQUENCY = re.compile(r"\b(?:annual(?:ly)?|yearly|monthly|weekly|daily|quarterly|periodically|regular(?:ly)?|"
+                       r"every \w+|once an? \w+|twice an? \w+|\w+ times an? \w+)\b", re.IGNORECASE)
 CAPS = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'\-]*)*")
 NEGATIVE = re.compile(r"\b(?:not\s+(?:yet\s+)?(?:been\s+)?(?:announced|decided|disclosed|confirmed|named|revealed|specified|"
                       r"publicly announced|made public)|no\s+specific\b.*\b(?:announced|named)|has\s+yet\s+to|"
@@ -42,7 +44,7 @@ typhoon storm shadow taurus boxer challenger forgemasters systems bae rbsl raf l
 january february march april may june july august september october november december monday tuesday
 wednesday thursday friday saturday sunday e5 mp mod news pulse steel trinity lancaster baltic""".split())
 
-TYPES = ("amount", "count", "date", "person", "org", "place", "other")
+TYPES = ("amount", "count", "date", "frequency", "person", "org", "place", "other")
 
 
 def question_type(q: str) -> str:
@@ -52,18 +54,22 @@ def question_type(q: str) -> str:
     if re.search(r"\bhow many\b|\bnumber of\b|\bhow (?:large|big|far|long is|heavy)\b|\bpopulation\b|\bscore\b|"
                  r"\bin (?:kilomet|kilometres|km|miles|metres|tonnes)", s):
         return "count"
+    if re.search(r"\bhow often\b|\bhow frequently\b", s):
+        return "frequency"
     if re.search(r"\bwhen\b|\bwhat (?:date|day|year|month|time)\b|\bwhich (?:date|day|year|month)\b|\bhow long ago\b|"
                  r"\bin (?:what|which) year\b|\bon what (?:date|day)\b", s):
         return "date"
-    if re.search(r"^where\b|\bwhere (?:is|was|will|did|are|were|does|do)\b|\bwhich (?:city|town|country|site|location|"
+    if re.search(r"^where\b|\bwhere (?:is|was|will|did|are|were|does|do)\b|\bwhich (?:\w+ ){0,2}(?:city|town|country|site|location|"
                  r"region|base|airbase|port|constituency|district|seat|county|province|state)\b|\bin what (?:city|town|country)\b|\bwhat (?:city|town|country|location)\b", s):
         return "place"
     if re.search(r"^who\b|\bwho (?:is|was|are|were|will|did|said|signed|owns|leads|runs)\b|\bwhose\b|\bwho\b|"
                  r"\bwhich (?:\w+ )?(?:minister|person|official|politician|mp|leader|secretary|man|woman|people|ministers)\b|"
-                 r"\bname of\b", s):
+                 r"\bname of (?:[\w'’]+ ){0,4}?(?:minister|secretary|deputy|manager|counterpart|"
+                 r"spokes\w+|chief|head|leader|ceo|president|boss|director)\b", s):
         return "person"
     if re.search(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firm|firms|organisation|organization|party|group|"
-                 r"steelmaker|agreement|treaty|alliance|aircraft|tank|vehicle|missile|jets?)\b", s):
+                 r"steelmaker|agreement|treaty|alliance|aircraft|tank|vehicle|missile|jets?)\b|\bcalled\??$|\bnamed\??$|"
+                 r"\bname of\b", s):
         return "org"
     return "other"
 
@@ -112,8 +118,11 @@ def persons(s: str) -> list[str]:
     return out
 
 
-_ORG_WORDS = re.compile(r"\b(?:Government|Ministry|Company|Systems|Group|Party|Forgemasters|Agreement|Treaty|"
+_ORG_WORDS = re.compile(r"\b(?:Government|Ministry|Company|Systems|Group|Party|Forgemasters|"
                         r"Council|Commission|Office|Department|Army|Navy|Force|Union|Community|[A-Z]{2,6})\b")
+
+
+_ORG_NAMES = re.compile(r"\b(?:Government|Ministry|Company|Systems|Group|Party|Council|Commission|Office|Department)\b")
 
 
 def persons_or_orgs(s: str) -> list[str]:
@@ -124,7 +133,7 @@ def persons_or_orgs(s: str) -> list[str]:
 def places(s: str) -> list[str]:
     found = re.findall(r"\b(?:in|at|from|to|near|out of|across)\s+((?:the\s+)?[A-Z][\w’'\-]*(?:[ ,]+[A-Z][\w’'\-]*)*)", s)
     # "from Liberal Democrat MP Edward Morello" names a person, not a place.
-    return [p for p in found if not persons(p) and not _ORG_WORDS.search(p)]
+    return [p for p in found if not persons(p) and not _ORG_NAMES.search(p)]
 
 
 def values(s: str, kind: str) -> list[str]:
@@ -140,6 +149,8 @@ def values(s: str, kind: str) -> list[str]:
         return names(s)
     if kind == "place":
         return places(s)
+    if kind == "frequency":
+        return FREQUENCY.findall(s)
     return []
 
 

@@ -26,6 +26,9 @@ EXAMPLES = [
     "Who won the 2022 FIFA World Cup?",
 ]
 PANEL_HINT = "Click a citation card or a [n] marker in an answer to read the article here, with the quote highlighted."
+WELCOME = ('<div class="sb-welcome"><div class="sb-welcome-title">Ask about your articles</div>'
+           '<div class="sb-welcome-text">Every answer quotes its sources word for word. When the articles '
+           "don't say, Sourcebook tells you; when they disagree, it shows both sides.</div></div>")
 MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
 MAX_UPLOAD = "20mb"
 
@@ -68,23 +71,24 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
                     with gr.Column(scale=3, min_width=420):
                         chatbot = gr.Chatbot(
                             elem_id="sb-chat", show_label=False, height="max(440px, calc(100vh - 290px))", latex_delimiters=[],
-                            feedback_options=None, buttons=["copy"], layout="panel",
+                            feedback_options=None, buttons=[], layout="panel",
                             examples=[{"text": q, "display_text": q} for q in EXAMPLES],
-                            placeholder="**Ask about the articles.** Every answer quotes its sources word for word; "
-                                        "click a source to read it in context.")
+                            placeholder=WELCOME)
                         with gr.Row(equal_height=True):
                             msg = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
                                              scale=8, lines=1, max_lines=6, autofocus=True, elem_id="sb-input",
                                              container=False)
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="sb-send")
-                        clear = gr.Button("Clear conversation", size="sm", variant="secondary", elem_id="sb-clear")
+                        with gr.Row():
+                            clear = gr.Button("Clear conversation", size="sm", variant="secondary", scale=0,
+                                              min_width=170, elem_id="sb-clear")
                     with gr.Column(scale=2, min_width=340, elem_id="sb-source-col"):
                         panel = gr.HTML(render.render_panel_message(PANEL_HINT), elem_id="sb-source",
                                         js_on_load=None)
                 cite_box = gr.Textbox(visible="hidden", elem_id="sb-cite-box")
                 cite_btn = gr.Button("open", visible="hidden", elem_id="sb-cite-open")
-            mode, n_quotes = settings_tab(settings, start_mode)
             library_view, refresh_library, library_outputs = library_tab(settings, MODEL)
+            mode, n_quotes = settings_tab(settings, start_mode)
             evaluate_tab(settings, start_mode, MODEL)
 
         pending = gr.State("")
@@ -102,8 +106,11 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args)
         chatbot.example_select(pick_example, None, [pending], queue=False,
                                **private).then(**answer_args)
-        clear.click(lambda: ([], render.render_panel_message(PANEL_HINT), ""), None, [chatbot, panel, cite_box],
-                    queue=False, **private)
+        def reset():
+            return [], render.render_panel_message(PANEL_HINT), ""
+
+        clear.click(reset, None, [chatbot, panel, cite_box], queue=False, **private)
+        chatbot.clear(reset, None, [chatbot, panel, cite_box], queue=False, **private)
         cite_btn.click(_open, [cite_box], [panel], js=theme.JS_TAKE_CITE, queue=False, **private).then(
             None, None, None, js=theme.SCROLL_TO_MARK, **private)
 

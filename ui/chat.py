@@ -84,22 +84,22 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
     turns = qa_history(history)
     messages = history + [{"role": "user", "content": render.render_question(message)},
                           {"role": "assistant", "content": render.render_status("Searching the articles…")}]
-    yield messages
+    yield [*messages]
     try:
         for item in stream_answer(message, turns, _mode(mode), _settings_for(settings, n_quotes)):
             if isinstance(item, Answer):
                 messages[-1] = {"role": "assistant", "content": render.render_answer(item)}
             else:
                 messages[-1] = {"role": "assistant", "content": render.render_partial(item)}
-            yield messages
+            yield [*messages]
     except (ValueError, StoreError, LLMUnavailable) as exc:
         messages[-1] = {"role": "assistant", "content": render.render_error(str(exc))}
-        yield messages
+        yield [*messages]
     except Exception as exc:  # the page must show something rather than hang on a spinner
         log.exception("answering failed")
         messages[-1] = {"role": "assistant", "content": render.render_error(
             f"Something went wrong while answering ({type(exc).__name__}: {exc}). Try again, or check the server log.")}
-        yield messages
+        yield [*messages]
 
 
 def open_citation(value: str, *, settings: QASettings | None = None) -> str:

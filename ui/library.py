@@ -59,7 +59,7 @@ def check_upload(path: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> str | None:
     except OSError as exc:
         return f"cannot read the upload ({exc.strerror or exc})"
     if size > max_bytes:
-        return f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
+        return f"too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB)"
     if size == 0:
         return "empty file"
     return None

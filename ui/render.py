@@ -191,7 +191,9 @@ def render_article(article, start: int | None = None, end: int | None = None, n:
                 f'{esc(text[end:])}')
     else:
         body = esc(text)
-    meta = [x for x in (format_date(article.published), article.source, getattr(article, "kind", "")) if x]
+    kind = getattr(article, "kind", "")
+    kind = kind.upper() if kind in ("pdf", "html") else ""
+    meta = [x for x in (format_date(article.published), article.source, kind) if x]
     kicker = f"Source [{n}]" if n is not None else "Article"
     warn = ("" if ok or start is None else
             '<div class="sb-note">The quoted passage is not at the cited place in this article any more '

@@ -63,7 +63,10 @@ SCROLL_TO_MARK = r"""
 """
 
 CSS = r"""
-.gradio-container { max-width: 1320px !important; margin: 0 auto !important; }
+.gradio-container { width: min(1320px, 100%) !important; max-width: 1320px !important; margin: 0 auto !important; }
+.sb-welcome { text-align: center; padding: 28px 24px 8px; }
+.sb-welcome-title { font-size: 20px; font-weight: 650; color: #1e293b; margin-bottom: 6px; }
+.sb-welcome-text { color: #64748b; font-size: 14px; max-width: 520px; margin: 0 auto; line-height: 1.55; }
 footer { opacity: .6; }
 #sb-header { display: flex; align-items: center; justify-content: space-between; gap: 16px;
   padding: 14px 4px 6px 4px; }
@@ -111,7 +114,7 @@ footer { opacity: .6; }
   margin-right: 8px; font-size: 12px; background: #e2e8f0; color: #475569; vertical-align: -2px; }
 .sb-conflict { margin-top: 12px; border: 1px solid #fcd34d; background: #fffbeb; border-radius: 10px; padding: 10px 14px; }
 .sb-conflict .sb-icon { background: #f59e0b; color: #fff; }
-.sb-conflict-title { font-weight: 600; color: #78350f; }
+.sb-conflict-title { font-weight: 600; color: #78350f; font-size: 14.5px; }
 .sb-conflict ul { margin: 6px 0 0 28px !important; padding: 0; color: #78350f; font-size: 13.5px; }
 .sb-conflict-src { color: #92400e; opacity: .85; }
 .sb-error { border: 1px solid #fecaca; background: #fef2f2; border-radius: 10px; padding: 10px 14px; }
@@ -147,7 +150,9 @@ mark.sb-hl { background: #fde68a; color: #0f172a; padding: 2px 1px; border-radiu
 
 .sb-library { font-size: 14px; }
 .sb-lib-summary { color: #64748b; font-size: 13px; margin-bottom: 8px; }
-.sb-lib-table { width: 100%; border-collapse: collapse; font-size: 13.5px; background: #fff; }
+.sb-library, .sb-eval { background: #fff; border: 1px solid #e2e8f0; border-radius: 12px; padding: 12px 14px; }
+.sb-lib-table { width: 100%; border-collapse: collapse !important; font-size: 13.5px; background: #fff; border: none !important; }
+.sb-lib-table th, .sb-lib-table td { border-left: none !important; border-right: none !important; border-top: none !important; }
 .sb-lib-table th { text-align: left; font-size: 11.5px; text-transform: uppercase; letter-spacing: .06em;
   color: #64748b; border-bottom: 1px solid #e2e8f0; padding: 8px 10px; }
 .sb-lib-table td { border-bottom: 1px solid #f1f5f9; padding: 8px 10px; vertical-align: top; }

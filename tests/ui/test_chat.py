@@ -1,0 +1,111 @@
+"""The chat handlers on the real pipeline (extractive; one generative test behind `slow`)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index import get_article
+from ui import evaluate, render
+from ui.chat import ask_api, open_citation, qa_history, respond
+
+JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
+
+
+def last(items):
+    out = None
+    for out in items:
+        pass
+    return out
+
+
+def test_respond_streams_then_renders_cards(ui_settings):
+    steps = list(respond(JOBS, [], "extractive", 3, settings=ui_settings))
+    assert len(steps) >= 2
+    first, final = steps[0], steps[-1]
+    assert first[-2]["role"] == "user" and "sb-pending" in first[-1]["content"]   # shown at once
+    assert [m["role"] for m in final] == ["user", "assistant"]
+    html = final[-1]["content"]
+    assert 'class="sb-answer"' in html and "sb-card" in html and "400" in render.answer_text_of(html)
+    assert len(re.findall(r'class="sb-card"', html)) <= 3
+
+
+def test_follow_up_history_comes_from_the_rendered_chat(ui_settings):
+    messages = last(respond("What will the joint venture RBSL build?", [], "extractive", 3, settings=ui_settings))
+    pairs = qa_history(messages)
+    assert len(pairs) == 1 and pairs[0][0] == "What will the joint venture RBSL build?"
+    assert "Boxer" in pairs[0][1] and "[1]" in pairs[0][1] and "<" not in pairs[0][1]
+    # Gradio hands history back normalised: content as a list of text parts
+    normalised = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
+    assert qa_history(normalised) == pairs
+    follow = last(respond("Where does it build them?", normalised, "extractive", 3, settings=ui_settings))
+    assert len(follow) == 4 and "Telford" in follow[-1]["content"]
+
+
+def test_respond_shows_errors_and_ignores_blank_input(ui_settings):
+    assert list(respond("   ", [], "extractive", 3, settings=ui_settings)) == []
+    final = last(respond("x" * 2500, [], "extractive", 3, settings=ui_settings))
+    assert "sb-error" in final[-1]["content"] and "limit is 2,000" in final[-1]["content"]
+    assert qa_history(final) == []   # a failed turn is not history
+
+
+def test_missing_model_falls_back_to_extractive_with_a_note(ui_settings, tmp_path):
+    no_llm = ui_settings.with_(llm_model=tmp_path / "missing.gguf", mode=None)
+    final = last(respond(JOBS, [], "generative", 3, settings=no_llm))
+    html = final[-1]["content"]
+    assert "sb-card" in html and "The local model is not available" in html and "extractive ·" in html
+
+
+def test_open_citation_highlights_the_quote(ui_settings):
+    answer = ask_api(JOBS, "extractive", settings=ui_settings)
+    c = answer["citations"][0]
+    out = open_citation("#" + render.cite_ref(c["source"], c["start"], c["end"], c["n"]), settings=ui_settings)
+    m = re.search(r'<mark id="sb-hl-\d+" class="sb-hl">(.*?)</mark>', out, re.S)
+    assert m and render.plain_text(m.group(1)) == c["quote"]
+    assert "Click a citation" in open_citation("garbage", settings=ui_settings)
+    gone = open_citation("#" + render.cite_ref("nope.txt", 0, 5, 1), settings=ui_settings)
+    assert "no longer in the library" in gone
+
+
+def test_hostile_article_is_answered_and_shown_as_text(ui_settings, hostile):
+    answer = ask_api(hostile["question"], "extractive", settings=ui_settings)
+    assert answer["answered"]
+    c = next(c for c in answer["citations"] if c["source"] == hostile["source"])
+    panel = open_citation("#" + render.cite_ref(c["source"], c["start"], c["end"], c["n"]), settings=ui_settings)
+    assert "<script" not in panel and "<img" not in panel
+    assert "&lt;script&gt;" in panel and "&lt;img src=x onerror=" in panel
+
+
+def test_ask_api_returns_verbatim_citations_and_rejects_bad_input(ui_settings):
+    import gradio as gr
+
+    answer = ask_api(JOBS, None, settings=ui_settings)
+    assert answer["answered"] and answer["citations"]
+    for c in answer["citations"]:
+        assert get_article(c["source"], settings=ui_settings.index).text[c["start"]:c["end"]] == c["quote"]
+    with pytest.raises(gr.Error, match="empty"):
+        ask_api("  ", None, settings=ui_settings)
+    with pytest.raises(gr.Error, match="mode"):
+        ask_api(JOBS, "creative", settings=ui_settings)
+
+
+def test_evaluate_tab_runs_the_evaluator(ui_settings, monkeypatch):
+    # As when served: the settings come from SOURCEBOOK_HOME (qa.eval checks quotes against it).
+    monkeypatch.setenv("SOURCEBOOK_HOME", str(ui_settings.index.home))
+    calls = []
+    summary, headers, rows, status = evaluate.run("extractive", 2, ui_settings, lambda d, t: calls.append((d, t)))
+    assert "Evaluated 2 questions" in status, status
+    assert len(rows) == 2 and "question" in headers and calls[-1] == (2, 2)
+    assert "<table" in summary
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (Path.home() / ".cache/sourcebook/models").is_dir(), reason="no local model installed")
+def test_generative_answer_streams_partial_text(ui_settings):
+    steps = list(respond(JOBS, [], "generative", 4, settings=ui_settings.with_(mode=None)))
+    contents = [s[-1]["content"] for s in steps]
+    final = contents[-1]
+    assert 'class="sb-answer' in final and "generative" in final
+    if "sb-card" in final:  # an answer (not a fallback): text arrived in pieces before it
+        assert any("sb-streaming" in c for c in contents[:-1])
