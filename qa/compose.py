@@ -31,7 +31,7 @@ def extractive(ev: Evidence, **base) -> Answer:
 
 
 def prompt_messages(question: str, quotes: list[Quote]) -> list[dict[str, str]]:
-    numbered = "\n".join(f"[{i + 1}] {q.text}" for i, q in enumerate(quotes))
+    numbered = "\n".join(f"[{i + 1}] {' '.join(q.text.split())}" for i, q in enumerate(quotes))
     return [{"role": "system", "content": ANSWER_SYSTEM},
             {"role": "user", "content": ANSWER_USER.format(quotes=numbered, question=question)}]
 
@@ -43,7 +43,7 @@ def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base)
     raw = ""
     first = None
     for delta in llm.stream(prompt_messages(base["standalone_question"], quotes),
-                            max_tokens=settings.max_answer_tokens, stop=["\n\n", "Question:"]):
+                            max_tokens=settings.max_answer_tokens, stop=["\n\n", "Question:", "Quotes:"]):
         if first is None:
             first = time.perf_counter() - t0
         raw += delta
@@ -68,7 +68,7 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
         return extractive(ev, **base)
     qvecs = vectors.get([(q.source, q.start, q.end) for q in quotes], [q.text for q in quotes])
     svecs = vectors.embedder.encode([s.text for s in sentences])
-    kept = verify(sentences, [q.text for q in quotes], svecs @ qvecs.T)
+    kept = verify(sentences, [q.text for q in quotes], svecs @ qvecs.T, base["standalone_question"])
     if not kept:
         fallback = extractive(ev, **base)
         fallback.notes.append("the generated answer was not supported by the quotes; showing the quotes instead")

@@ -52,13 +52,13 @@ def llm_condense(question: str, history: History, llm: LLM) -> str | None:
 
 
 def condense(question: str, history: History | None, llm: LLM | None = None) -> str:
+    """Rules first (deterministic, instant, and right on every golden follow-up); the LLM
+    only when the previous turn names nothing the rules can carry over."""
     if not history or not needs_context(question):
         return question
-    if llm is not None:
-        try:
-            rewritten = llm_condense(question, history, llm)
-        except Exception:  # a failing LLM must not fail the question: fall back to rules
-            rewritten = None
-        if rewritten:
-            return rewritten
-    return rule_condense(question, history)
+    if _names(history[-1][0]) or _names(history[-1][1]) or llm is None:
+        return rule_condense(question, history)
+    try:
+        return llm_condense(question, history, llm) or rule_condense(question, history)
+    except Exception:  # a failing LLM must not fail the question
+        return rule_condense(question, history)

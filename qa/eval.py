@@ -115,7 +115,7 @@ def score_answer(item: dict, answer: Answer, latency: float, embedder, verbatim_
             if not cited:
                 continue
             sv = embedder.encode([s.text] + cited)
-            ok = [supports(s.text, q, float(sv[0] @ sv[i + 1])) for i, q in enumerate(cited)]
+            ok = [supports(s.text, q, float(sv[0] @ sv[i + 1]), answer.standalone_question or item["question"]) for i, q in enumerate(cited)]
             pairs += len(ok)
             good_pairs += sum(ok)
             supported += any(ok)

@@ -89,6 +89,9 @@ class Pipeline:
                 raise StoreError("No articles indexed yet: run `sourcebook index PATH` with a folder of articles.")
             log.info("the index is empty: indexing %s first", seeds)
             build_index([seeds], settings=self.settings.index, store=self.store, embedder=self.embedder)
+            if self.store.count_chunks() == 0:
+                raise StoreError(f"No articles indexed yet and none could be read from {seeds}: "
+                                 f"run `sourcebook index PATH` with a folder of articles.")
         version = self.store.version()
         if self._checked_version != version:
             self.store.check()

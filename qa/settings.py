@@ -25,10 +25,10 @@ class QASettings:
     llm_base_url: str | None = None    # an OpenAI-compatible server instead of a local GGUF
     llm_api_model: str = "default"
     top_k: int = 8                     # chunks fused from dense + BM25
-    n_quotes: int = 5                  # numbered quotes shown to the LLM / used in an answer
+    n_quotes: int = 4                  # numbered quotes shown to the LLM (short prompts keep answers fast)
     n_threads: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     n_ctx: int = 2048
-    max_answer_tokens: int = 160
+    max_answer_tokens: int = 120
     seeds_dir: Path | None = None      # what `ask` indexes when the index is empty
 
     def __post_init__(self) -> None:

@@ -53,11 +53,14 @@ def hard_facts(sentence: str) -> list[str]:
     return [v for v in vals if v.strip()]
 
 
-def facts_in(sentence: str, quote: str) -> bool:
+def facts_in(sentence: str, quote: str, question: str = "") -> bool:
+    """Every number, date and name of the sentence is in the quote (or was in the question:
+    repeating the question's own words is no claim)."""
     q = _norm(quote)
+    asked = _norm(question)
     for v in hard_facts(sentence):
         v = _norm(v)
-        if v in q:
+        if v in q or (asked and v in asked):
             continue
         # Allow a name's parts to be found separately ("Healey" for "John Healey").
         words = [w for w in re.findall(r"[\w']+", v) if w not in {"the", "of", "on", "in", "this"}]
@@ -71,20 +74,20 @@ def overlap(sentence: str, quote: str) -> float:
     return len(a & set(tokenize(quote))) / len(a) if a else 0.0
 
 
-def supports(sentence: str, quote: str, sim: float) -> bool:
-    return facts_in(sentence, quote) and (sim >= SIM_MIN or overlap(sentence, quote) >= OVERLAP_MIN)
+def supports(sentence: str, quote: str, sim: float, question: str = "") -> bool:
+    return facts_in(sentence, quote, question) and (sim >= SIM_MIN or overlap(sentence, quote) >= OVERLAP_MIN)
 
 
-def verify(sentences: list[Sentence], quotes: list[str], sims: np.ndarray) -> list[tuple[str, list[int]]]:
+def verify(sentences: list[Sentence], quotes: list[str], sims: np.ndarray, question: str = "") -> list[tuple[str, list[int]]]:
     """Kept sentences with 0-based indexes of the quotes that support them.
     `sims[i, j]` is the cosine between answer sentence i and quote j."""
     kept = []
     for i, s in enumerate(sentences):
         valid = [n - 1 for n in dict.fromkeys(s.cited) if 1 <= n <= len(quotes)]
-        ok = [j for j in valid if supports(s.text, quotes[j], float(sims[i, j]))]
+        ok = [j for j in valid if supports(s.text, quotes[j], float(sims[i, j]), question)]
         if not ok:
             order = np.argsort(-sims[i]) if len(quotes) else []
-            ok = [int(j) for j in order if supports(s.text, quotes[int(j)], float(sims[i, int(j)]))][:1]
+            ok = [int(j) for j in order if supports(s.text, quotes[int(j)], float(sims[i, int(j)]), question)][:1]
         if ok:
             kept.append((s.text, ok))
     return kept

@@ -21,10 +21,16 @@ HOSTILE = (
 )
 
 
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """A function returning a free loopback port."""
+    return _free_port
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +61,7 @@ def live_app(ui_settings):
     from ui.app import build_app, launch
 
     demo = build_app(ui_settings)
-    port = free_port()
+    port = _free_port()
     launch(demo, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

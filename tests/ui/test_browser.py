@@ -1,0 +1,156 @@
+"""End to end in Debian's Chromium: ask, see the streamed answer and its citation cards,
+open a card in the side panel with the quote highlighted and in view; hostile markup stays
+text; the library uploads and removes. Saves test-artifacts/chat.png (and docs/screenshot.png)."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import get_article, list_articles
+from ui import render
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
+TIMEOUT = 120_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: install it with `apt-get install chromium` (or `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_app):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    pg = ctx.new_page()
+    pg.problems = []
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.goto(live_app)
+    pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+    yield pg
+    ctx.close()
+
+
+def ask(pg, question: str) -> None:
+    n = pg.locator("#sb-chat .sb-answer").count()
+    # Record the intermediate "searching" state to show the answer arrives as a stream of updates.
+    pg.evaluate("""() => { window.__sbSawPending = false;
+        new MutationObserver(() => { if (document.querySelector('#sb-chat .sb-pending')) window.__sbSawPending = true; })
+          .observe(document.body, {childList: true, subtree: true}); }""")
+    pg.fill("#sb-input textarea", question)
+    pg.keyboard.press("Enter")
+    pg.wait_for_function(
+        f"() => document.querySelectorAll('#sb-chat .sb-answer:not(.sb-pending):not(.sb-streaming)').length > {n}",
+        timeout=TIMEOUT)
+
+
+def test_chat_answer_cites_and_highlights_the_source(page, browser, live_app, ui_settings):
+    from playwright.sync_api import expect
+
+    ask(page, JOBS)
+    assert page.evaluate("window.__sbSawPending"), "no intermediate state was shown before the answer"
+    answer = page.locator("#sb-chat .sb-answer").last
+    cards = answer.locator(".sb-card")
+    assert cards.count() >= 1
+    card = cards.last   # the last card's quote sits furthest down its article: the panel must scroll
+    target = html.unescape(card.get_attribute("href"))
+    source, start, end, n = render.parse_cite_ref(target)
+    quote = card.locator(".sb-quote").inner_text()
+    art = get_article(source, settings=ui_settings.index)
+    assert art.text[start:end] == quote
+    assert card.locator(".sb-n").inner_text() == str(n)
+    assert card.locator(".sb-title").inner_text() == art.title
+    assert f"[{n}]" in answer.locator(".sb-answer-text").inner_text()
+
+    card.click()
+    mark = page.locator("#sb-source mark.sb-hl")
+    expect(mark).to_have_text(quote, timeout=TIMEOUT)
+    expect(mark).to_be_in_viewport(timeout=10_000)
+    assert page.locator("#sb-source .sb-article-title").inner_text() == art.title
+    assert "sb-active" in card.get_attribute("class")
+    page.wait_for_timeout(1500)   # let the highlight flash settle for the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+    (ROOT / "docs").mkdir(exist_ok=True)
+    shutil.copy(ARTIFACTS / "chat.png", ROOT / "docs" / "screenshot.png")
+
+    # an [n] marker in the text opens its source too
+    first = answer.locator(".sb-answer-text .sb-ref").first
+    s1, a1, b1, n1 = render.parse_cite_ref(html.unescape(first.get_attribute("href")))
+    first.click()
+    expect(page.locator(f"#sb-source mark#sb-hl-{n1}")).to_have_text(
+        get_article(s1, settings=ui_settings.index).text[a1:b1], timeout=TIMEOUT)
+
+    # another visitor starts with an empty conversation
+    other = browser.new_page()
+    other.goto(live_app)
+    other.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+    assert other.locator("#sb-chat .sb-question").count() == 0
+    other.close()
+
+    page.click("#sb-clear")
+    expect(page.locator("#sb-chat .sb-question")).to_have_count(0, timeout=10_000)
+    assert not page.problems, page.problems
+
+
+def test_hostile_markup_shows_as_text_and_runs_nothing(page, hostile):
+    from playwright.sync_api import expect
+
+    typed = "<img src=x onerror=\"alert('typed')\">"
+    ask(page, f"{typed} {hostile['question']}")
+    assert page.locator("#sb-chat .sb-question").last.inner_text().startswith(typed)
+    card = page.locator("#sb-chat .sb-card", has_text=hostile["source"]).first
+    card.click()
+    expect(page.locator("#sb-source mark.sb-hl")).to_be_visible(timeout=TIMEOUT)
+    body = page.locator("#sb-source .sb-article-body").inner_text()
+    assert "<script>window.__sbPwned = 'script'</script>" in body
+    assert "onerror=\"window.__sbPwned='img'\"" in body
+    assert "{{ template }} ${value}" in body and "*fireworks*" in body
+    assert page.locator("#sb-source script, #sb-source img, #sb-chat img[src='x']").count() == 0
+    assert page.evaluate("window.__sbPwned") is None
+    assert not page.problems, page.problems
+
+
+def test_library_upload_and_remove(page, tmp_path, ui_settings):
+    from playwright.sync_api import expect
+
+    good = tmp_path / "Lighthouse report.txt"
+    good.write_text("Lighthouse keepers return to Skerry Point\n"
+                    "The Skerry Point lighthouse will be staffed again from June, the trust said.\n")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#sb-library")).to_contain_text("5 articles", timeout=TIMEOUT)
+    page.locator("#sb-upload input[type=file]").set_input_files([str(good), str(empty)])
+    expect(page.locator("#sb-upload table tr")).to_have_count(2, timeout=TIMEOUT)
+    page.click("#sb-index")
+    report = page.locator("#sb-report")
+    expect(report.locator(".sb-ok")).to_contain_text("Lighthouse report.txt", timeout=TIMEOUT)
+    expect(report.locator(".sb-fail")).to_contain_text("empty.txt: empty file")
+    expect(page.locator("#sb-library")).to_contain_text("Lighthouse keepers return to Skerry Point")
+    assert "Lighthouse report.txt" in {a["source"] for a in list_articles(settings=ui_settings.index)}
+
+    page.locator("#sb-remove-choice input").click()
+    page.get_by_role("option", name=re.compile("Lighthouse keepers")).click()
+    page.click("#sb-remove")
+    expect(report).to_contain_text("Removed Lighthouse report.txt", timeout=TIMEOUT)
+    expect(page.locator("#sb-library")).not_to_contain_text("Lighthouse keepers")
+    assert "Lighthouse report.txt" not in {a["source"] for a in list_articles(settings=ui_settings.index)}
+    assert not page.problems, page.problems

@@ -1,0 +1,95 @@
+"""The served app: /ask through gradio_client, auth, a taken port, bad --auth."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+from gradio_client import Client
+
+from index import get_article
+from ui.app import build_app, launch, parse_auth, serve
+
+JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
+
+
+def test_ask_endpoint_returns_the_answer_as_json(live_app, ui_settings):
+    client = Client(live_app, verbose=False)
+    assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    answer = client.predict(JOBS, "extractive", api_name="/ask")
+    assert isinstance(answer, dict)
+    assert {"text", "answered", "citations", "conflicts"} <= set(answer)
+    assert answer["answered"] and answer["citations"]
+    for c in answer["citations"]:
+        assert {"n", "source", "title", "published", "quote", "start", "end"} <= set(c)
+        assert get_article(c["source"], settings=ui_settings.index).text[c["start"]:c["end"]] == c["quote"]
+        assert f"[{c['n']}]" in answer["text"]
+    # mode is optional
+    assert client.predict("Who won the 2022 FIFA World Cup?", api_name="/ask")["answered"] is False
+
+
+def test_ask_endpoint_reports_bad_input(live_app):
+    client = Client(live_app, verbose=False)
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", api_name="/ask")
+
+
+def test_concurrent_requests_queue_and_each_gets_its_own_answer(live_app):
+    client = Client(live_app, verbose=False)
+    questions = [JOBS, "Which two companies set up RBSL?", "What is the capital of Australia?"]
+    jobs = [client.submit(q, "extractive", api_name="/ask") for q in questions]
+    answers = [j.result(timeout=300) for j in jobs]
+    assert [a["question"] for a in answers] == questions
+    assert answers[0]["answered"] and answers[1]["answered"] and not answers[2]["answered"]
+
+
+def test_internal_events_are_not_public_endpoints(live_app):
+    named = Client(live_app, verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(named) == ["/ask"]
+
+
+def test_auth_protects_the_app(ui_settings, free_port):
+    demo = build_app(ui_settings)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, auth=parse_auth("alice:s3:cret"), block=False)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False)
+        with pytest.raises(Exception):
+            Client(url, auth=("alice", "wrong"), verbose=False)
+        client = Client(url, auth=("alice", "s3:cret"), verbose=False)
+        assert client.predict(JOBS, "extractive", api_name="/ask")["answered"]
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("value", ["alice", ":pw", "alice:", ""])
+def test_parse_auth(value):
+    if value == "":
+        assert parse_auth(value) is None
+    else:
+        with pytest.raises(ValueError, match="USER:PASS"):
+            parse_auth(value)
+    assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
+
+
+def test_serve_refuses_malformed_auth(capsys):
+    assert serve(port=1, auth="nopassword") == 2
+    assert "--auth must be USER:PASS" in capsys.readouterr().err
+
+
+def test_serve_reports_a_taken_port(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert serve(host="127.0.0.1", port=port) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: port {port} on 127.0.0.1 is already in use: choose another with --port"
+
+
+def test_model_events_share_one_queue_slot(ui_settings):
+    demo = build_app(ui_settings)
+    heavy = [f for f in demo.fns.values() if f.name in ("_respond", "ask", "do_upload", "do_remove", "run")]
+    assert {f.name for f in heavy} == {"_respond", "ask", "do_upload", "do_remove", "run"}
+    assert all(f.concurrency_limit == 1 and f.concurrency_id == "model" for f in heavy)
