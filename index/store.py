@@ -231,6 +231,9 @@ class Store:
             except Exception:  # absent already
                 pass
         else:
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # the client caches the deleted folder's state
             shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
 
 

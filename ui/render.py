@@ -237,9 +237,19 @@ def render_index_report(report, saved: dict[str, str], rejected: dict[str, str])
     return f'<ul class="sb-report">{"".join(items + renamed) or "<li>No files.</li>"}</ul>'
 
 
+def _metric(v) -> str:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return esc(v)
+    if v != v:   # NaN: the metric has no questions of its kind in this run
+        return "—"
+    if float(v).is_integer() and abs(v) > 1:
+        return str(int(v))
+    return f"{v:.3f}"
+
+
 def render_eval_summary(summary: dict[str, float]) -> str:
     if not summary:
         return render_panel_message("No results.", "Evaluation")
-    rows = "".join(f'<tr><td>{esc(k)}</td><td class="sb-num">{v:.3f}</td></tr>' if isinstance(v, (int, float))
-                   else f'<tr><td>{esc(k)}</td><td class="sb-num">{esc(v)}</td></tr>' for k, v in summary.items())
-    return f'<table class="sb-lib-table sb-eval"><thead><tr><th>Metric</th><th class="sb-num">Value</th></tr></thead><tbody>{rows}</tbody></table>'
+    rows = "".join(f'<tr><td>{esc(k)}</td><td class="sb-num">{_metric(v)}</td></tr>' for k, v in summary.items())
+    return (f'<div class="sb-library"><table class="sb-lib-table"><thead><tr><th>Metric</th>'
+            f'<th class="sb-num">Value</th></tr></thead><tbody>{rows}</tbody></table></div>')

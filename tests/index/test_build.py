@@ -9,7 +9,7 @@ import time
 import pytest
 
 from index import IndexSettings, StoreError, build_index, get_article, list_articles
-from index.store import Store
+from index.store import Store, forget_store
 from tests.conftest import ROOT, SEEDS
 
 
@@ -76,7 +76,11 @@ def test_symlink_outside_is_not_followed(folder, settings, embedder, tmp_path):
 
 
 def test_missing_vectors_give_a_rebuild_hint(folder, settings, embedder):
+    from chromadb.api.client import SharedSystemClient
+
     build_index(folder, settings=settings, embedder=embedder)
+    forget_store(settings)
+    SharedSystemClient.clear_system_cache()  # as a new process would see it
     shutil.rmtree(settings.chroma_path)
     with pytest.raises(StoreError, match="sourcebook index --rebuild"):
         Store(settings).check()

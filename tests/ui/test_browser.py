@@ -20,6 +20,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-sync"]
 JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
+SIGNED = "When was the UK-Germany defence declaration signed?"
 TIMEOUT = 120_000
 
 
@@ -85,18 +86,31 @@ def test_chat_answer_cites_and_highlights_the_source(page, browser, live_app, ui
     expect(mark).to_be_in_viewport(timeout=10_000)
     assert page.locator("#sb-source .sb-article-title").inner_text() == art.title
     assert "sb-active" in card.get_attribute("class")
-    page.wait_for_timeout(1500)   # let the highlight flash settle for the screenshot
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "chat.png"))
-    (ROOT / "docs").mkdir(exist_ok=True)
-    shutil.copy(ARTIFACTS / "chat.png", ROOT / "docs" / "screenshot.png")
-
     # an [n] marker in the text opens its source too
     first = answer.locator(".sb-answer-text .sb-ref").first
     s1, a1, b1, n1 = render.parse_cite_ref(html.unescape(first.get_attribute("href")))
     first.click()
     expect(page.locator(f"#sb-source mark#sb-hl-{n1}")).to_have_text(
         get_article(s1, settings=ui_settings.index).text[a1:b1], timeout=TIMEOUT)
+
+    # a second turn (two articles disagree on this date): the screenshot for the README
+    ask(page, SIGNED)
+    latest = page.locator("#sb-chat .sb-answer").last
+    latest.locator(".sb-card").first.click()
+    expect(page.locator("#sb-source mark.sb-hl")).to_have_text(
+        latest.locator(".sb-card").first.locator(".sb-quote").inner_text(), timeout=TIMEOUT)
+    # scroll the conversation up to the latest question, as a reader would (a wheel, so the
+    # chat's autoscroll knows the user moved)
+    delta = page.locator("#sb-chat .sb-question").last.evaluate(
+        "(q) => q.getBoundingClientRect().top - document.querySelector('#sb-chat').getBoundingClientRect().top - 24")
+    box = page.locator("#sb-chat").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, delta)
+    page.wait_for_timeout(1500)   # let the highlight flash settle
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+    (ROOT / "docs").mkdir(exist_ok=True)
+    shutil.copy(ARTIFACTS / "chat.png", ROOT / "docs" / "screenshot.png")
 
     # another visitor starts with an empty conversation
     other = browser.new_page()

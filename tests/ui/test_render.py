@@ -144,5 +144,5 @@ def test_dates_and_library():
 
 
 def test_eval_summary_formats_numbers():
-    out = render.render_eval_summary({"accuracy": 0.91234, "<x>": "n/a"})
-    assert "0.912" in out and "&lt;x&gt;" in out
+    out = render.render_eval_summary({"accuracy": 0.91234, "<x>": "n/a", "questions": 68.0, "recall": float("nan")})
+    assert "0.912" in out and "&lt;x&gt;" in out and ">68<" in out and ">—<" in out and "nan" not in out
