@@ -141,8 +141,11 @@ def _from_html(data: bytes) -> tuple[str, str | None, str | None]:
     text = getattr(doc, "text", None) if doc is not None and not isinstance(doc, dict) else (doc or {}).get("text")
     meta_title = getattr(doc, "title", None) if doc is not None and not isinstance(doc, dict) else (doc or {}).get("title")
     meta_date = getattr(doc, "date", None) if doc is not None and not isinstance(doc, dict) else (doc or {}).get("date")
-    if not text or not text.strip():
-        text = _html_fallback_text(html)
+    fallback = _html_fallback_text(html)
+    # trafilatura gives up on pathological markup (thousands of nested divs): keep the
+    # plain text of the page when the extractor lost most of it.
+    if not text or not text.strip() or len(text) < 0.3 * len(fallback):
+        text = fallback
     if not text.strip():
         raise LoadError("HTML page has no readable text")
     if meta_title:
@@ -150,16 +153,40 @@ def _from_html(data: bytes) -> tuple[str, str | None, str | None]:
     return text, meta_title or None, meta_date if meta_date and re.match(r"^\d{4}-\d{2}-\d{2}$", meta_date) else None
 
 
-def _html_fallback_text(html: str) -> str:
-    import lxml.html
+_SKIP_TAGS = {"script", "style", "nav", "header", "footer", "noscript", "template", "head", "svg", "iframe"}
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote"}
 
-    try:
-        root = lxml.html.fromstring(html)
-    except Exception as exc:  # lxml raises several types on broken markup
-        raise LoadError(f"unreadable HTML ({exc})") from None
-    for bad in root.xpath("//script|//style|//nav|//header|//footer|//noscript|//template"):
-        bad.drop_tree()
-    lines = [ln.strip() for ln in root.text_content().splitlines()]
+
+def _html_fallback_text(html: str) -> str:
+    """Visible text of a page, one block per line. The standard library's parser copes with
+    any nesting depth (libxml2 stops at a few hundred levels)."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.skip, self.parts = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in _SKIP_TAGS:
+                self.skip += 1
+            elif tag in _BLOCK_TAGS:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in _SKIP_TAGS and self.skip:
+                self.skip -= 1
+            elif tag in _BLOCK_TAGS:
+                self.parts.append("\n")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(html)
+    parser.close()
+    lines = [" ".join(ln.split()) for ln in "".join(parser.parts).splitlines()]
     return "\n".join(ln for ln in lines if ln)
 
 

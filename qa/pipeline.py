@@ -34,9 +34,10 @@ log = logging.getLogger(__name__)
 def clean_question(question: str) -> str:
     if not isinstance(question, str):
         raise ValueError("The question must be text.")
-    q = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    q = re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", question)  # terminal colour codes pasted along
+    q = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in q)
     q = re.sub(r"\s+", " ", q).strip()
-    if not q:
+    if not q or not any(ch.isalnum() for ch in q):
         raise ValueError("The question is empty: type a question about the articles.")
     if len(q) > MAX_QUESTION_CHARS:
         raise ValueError(f"The question is {len(q):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "

@@ -16,6 +16,7 @@ from qa import QASettings
 
 from . import render, theme
 from .chat import ask_api, open_citation, respond
+from .library import MAX_UPLOAD_BYTES
 from .tabs import evaluate_tab, library_tab, settings_tab
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ WELCOME = ('<div class="sb-welcome"><div class="sb-welcome-title">Ask about your
            '<div class="sb-welcome-text">Every answer quotes its sources word for word. When the articles '
            "don't say, Sourcebook tells you; when they disagree, it shows both sides.</div></div>")
 MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
-MAX_UPLOAD = "20mb"
 
 
 def header_html(n_articles: int | None, mode: str) -> str:
@@ -69,9 +69,10 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
+                        # No LaTeX: "$" in news text is money. No copy button: it would copy HTML.
                         chatbot = gr.Chatbot(
-                            elem_id="sb-chat", show_label=False, height="max(440px, calc(100vh - 290px))", latex_delimiters=[],
-                            feedback_options=None, buttons=[], layout="panel",
+                            elem_id="sb-chat", show_label=False, height="max(440px, calc(100vh - 290px))",
+                            latex_delimiters=[], feedback_options=None, buttons=[], layout="panel",
                             examples=[{"text": q, "display_text": q} for q in EXAMPLES],
                             placeholder=WELCOME)
                         with gr.Row(equal_height=True):
@@ -100,12 +101,24 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         def pick_example(evt: gr.SelectData):
             return (evt.value or {}).get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
 
+        def status(mode_now=None):
+            from index import list_articles
+
+            try:
+                n = len(list_articles(settings=settings.index))
+            except Exception:  # the chat reports the details; the header only says it
+                n = None
+            return header_html(n, mode_now or start_mode)
+
         answer_args = dict(fn=_respond, inputs=[pending, chatbot, mode, n_quotes], outputs=[chatbot],
                            show_progress="hidden", **MODEL, **private)
-        msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args)
-        send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args)
+        # The header re-counts after each answer: the first question may have indexed seeds/.
+        recount = dict(fn=status, inputs=[mode], outputs=[header], queue=False, **private)
+        msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount)
+        send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount)
         chatbot.example_select(pick_example, None, [pending], queue=False,
-                               **private).then(**answer_args)
+                               **private).then(**answer_args).then(**recount)
+
         def reset():
             return [], render.render_panel_message(PANEL_HINT), ""
 
@@ -114,18 +127,10 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         cite_btn.click(_open, [cite_box], [panel], js=theme.JS_TAKE_CITE, queue=False, **private).then(
             None, None, None, js=theme.SCROLL_TO_MARK, **private)
 
-        def status():
-            from index import list_articles
-
-            try:
-                n = len(list_articles(settings=settings.index))
-            except Exception:  # the chat reports the details; the header only says it
-                n = None
-            return header_html(n, start_mode)
-
-        demo.load(status, None, [header], queue=False, **private)
+        demo.load(**recount)
         demo.load(refresh_library, None, library_outputs, queue=False, **private)
-        library_view.change(status, None, [header], queue=False, **private)
+        library_view.change(**recount)
+        mode.change(**recount)
         gr.api(ask, api_name="ask", **MODEL)
     return demo
 
@@ -154,7 +159,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     """Queue and start the app with the theme, CSS and script; returns Gradio's (app, url, share_url)."""
     demo.queue(max_size=64)
     return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
-                       quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD, footer_links=["api"],
+                       quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, footer_links=["api"],
                        theme=theme.theme(), css=theme.CSS, js=theme.JS, auth_message="Sign in to Sourcebook.")
 
 

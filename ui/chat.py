@@ -10,6 +10,7 @@ from typing import Iterator
 from index import StoreError, get_article
 from qa import Answer, LLMUnavailable, QASettings
 from qa.pipeline import default_pipeline
+from qa.prompts import NOT_FOUND
 
 from . import render
 
@@ -74,6 +75,12 @@ def stream_answer(question: str, history: list[tuple[str, str]], mode: str | Non
         yield item
 
 
+def _sentinel(partial: str) -> bool:
+    """True while the model's text is (or starts like) the "not in the articles" reply."""
+    head = partial.strip().upper().replace(" ", "_")
+    return bool(head) and (NOT_FOUND in head or NOT_FOUND.startswith(head))
+
+
 def respond(message: str, history: Messages | None, mode: str | None = None, n_quotes: int | None = None,
             *, settings: QASettings | None = None) -> Iterator[Messages]:
     """Stream the chat: yields the whole message list, last the assistant's rendered answer."""
@@ -89,6 +96,8 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
         for item in stream_answer(message, turns, _mode(mode), _settings_for(settings, n_quotes)):
             if isinstance(item, Answer):
                 messages[-1] = {"role": "assistant", "content": render.render_answer(item)}
+            elif _sentinel(item):
+                messages[-1] = {"role": "assistant", "content": render.render_status("Checking the articles…")}
             else:
                 messages[-1] = {"role": "assistant", "content": render.render_partial(item)}
             yield [*messages]

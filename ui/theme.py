@@ -152,6 +152,7 @@ mark.sb-hl { background: #fde68a; color: #0f172a; padding: 2px 1px; border-radiu
 .sb-lib-summary { color: #64748b; font-size: 13px; margin-bottom: 8px; }
 .sb-library { background: #fff; border: 1px solid #e2e8f0; border-radius: 12px; padding: 12px 14px; }
 .sb-lib-table { width: 100%; border-collapse: collapse !important; font-size: 13.5px; background: #fff; border: none !important; }
+.sb-lib-table tr, .sb-lib-table thead, .sb-lib-table tbody { border: none !important; }
 .sb-lib-table th, .sb-lib-table td { border-left: none !important; border-right: none !important; border-top: none !important; }
 .sb-lib-table th { text-align: left; font-size: 11.5px; text-transform: uppercase; letter-spacing: .06em;
   color: #64748b; border-bottom: 1px solid #e2e8f0; padding: 8px 10px; }

@@ -109,3 +109,10 @@ def test_generative_answer_streams_partial_text(ui_settings):
     assert 'class="sb-answer' in final and "generative" in final
     if "sb-card" in final:  # an answer (not a fallback): text arrived in pieces before it
         assert any("sb-streaming" in c for c in contents[:-1])
+
+
+def test_the_not_found_sentinel_never_shows_while_streaming():
+    from ui.chat import _sentinel
+
+    assert _sentinel("NOT_IN") and _sentinel("NOT_IN_ARTICLES") and _sentinel(" not in articles")
+    assert not _sentinel("") and not _sentinel("NATO said") and not _sentinel("Nothing was")
