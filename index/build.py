@@ -111,7 +111,7 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
         try:
             size = f.stat().st_size
             if size > settings.max_file_bytes:
-                raise LoadError(f"too large ({size / 1e6:.1f} MB; the limit is {settings.max_file_bytes / 1e6:.0f} MB)")
+                raise LoadError(f"too large ({size / 2**20:.1f} MB; the limit is {settings.max_file_bytes / 2**20:.0f} MB)")
             data = f.read_bytes()
             old = known.get(source)
             if old and old[0] == content_hash(data):

@@ -218,7 +218,11 @@ def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vecto
     if not good:
         why = "no passage matches the question" if qtype == "other" else f"no passage gives the {qtype} asked for"
         return Evidence(shown, False, qtype, why, [], quotes)
-    best = [good[0]] + [q for q in good[1:] if q.score >= 0.9 * good[0].score and not _overlaps(q, [good[0]])][:1]
+    # A typed question has one answer (and conflicts are added separately); a descriptive
+    # one may need a second passage.
+    second = [] if qtype != "other" else [q for q in good[1:] if q.score >= 0.9 * good[0].score
+                                          and not _overlaps(q, [good[0]])][:1]
+    best = [good[0]] + second
     # The answering quotes lead the numbered quotes, so [1] is the best evidence.
     rest = [q for q in quotes if not _overlaps(q, best)]
     return Evidence(best + _distinct(rest, n_quotes - len(best)), True, qtype, "", best, quotes)

@@ -101,11 +101,15 @@ def test_chat_answer_cites_and_highlights_the_source(page, browser, live_app, ui
         latest.locator(".sb-card").first.locator(".sb-quote").inner_text(), timeout=TIMEOUT)
     # scroll the conversation up to the latest question, as a reader would (a wheel, so the
     # chat's autoscroll knows the user moved)
-    delta = page.locator("#sb-chat .sb-question").last.evaluate(
-        "(q) => q.getBoundingClientRect().top - document.querySelector('#sb-chat').getBoundingClientRect().top - 24")
     box = page.locator("#sb-chat").bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.wheel(0, delta)
+    for _ in range(6):   # the chat may still be finishing its own scroll to the bottom
+        page.wait_for_timeout(400)
+        delta = page.locator("#sb-chat .sb-question").last.evaluate(
+            "(q) => q.getBoundingClientRect().top - document.querySelector('#sb-chat').getBoundingClientRect().top - 24")
+        if abs(delta) < 30:
+            break
+        page.mouse.wheel(0, delta)
     page.wait_for_timeout(1500)   # let the highlight flash settle
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"))
