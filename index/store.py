@@ -44,14 +44,16 @@ class StoreError(RuntimeError):
 class Store:
     def __init__(self, settings: IndexSettings) -> None:
         self.settings = settings
-        self._db: sqlite3.Connection | None = None
+        self._local = threading.local()   # one SQLite connection per thread (Gradio answers in threads)
+        self._conns: list[sqlite3.Connection] = []
         self._collection = None
         self._lock = threading.RLock()
 
     # -- opening -------------------------------------------------------------------------
     @property
     def db(self) -> sqlite3.Connection:
-        if self._db is None:
+        db = getattr(self._local, "db", None)
+        if db is None:
             self.settings.home.mkdir(parents=True, exist_ok=True)
             try:
                 db = sqlite3.connect(self.settings.db_path, check_same_thread=False, timeout=30,
@@ -61,8 +63,10 @@ class Store:
                 db.executescript(_SCHEMA)
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"The article store {self.settings.db_path} is corrupt ({exc}): {REBUILD_HINT}.") from None
-            self._db = db
-        return self._db
+            self._local.db = db
+            with self._lock:
+                self._conns.append(db)
+        return db
 
     @property
     def collection(self):
@@ -87,9 +91,11 @@ class Store:
         return self._collection
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            for db in self._conns:
+                db.close()
+            self._conns.clear()
+            self._local = threading.local()
         self._collection = None
 
     # -- reading -------------------------------------------------------------------------
