@@ -48,7 +48,7 @@ class CorpusSpec:
     seed_share: float = 0.05  # share of recombined/perturbed seed articles
 
 
-FULL = CorpusSpec("full", 2400, 3500, 11000)
+FULL = CorpusSpec("full", 2200, 3500, 9500)
 QUICK = CorpusSpec("quick", 150, 700, 1800)
 
 

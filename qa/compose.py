@@ -4,7 +4,6 @@ Citations are numbered from 1 in order of first use in the answer text.
 """
 from __future__ import annotations
 
-import re
 import time
 from typing import Callable, Iterator
 

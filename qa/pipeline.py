@@ -12,9 +12,8 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 
-from index import IndexSettings, StoreError, build_index
+from index import StoreError, build_index
 from index.embed import Embedder, get_embedder
 from index.keyword import keyword_index
 from index.store import Store, open_store

@@ -72,3 +72,21 @@ def generative_pipeline(seeded_settings, real_llm):
     from qa.pipeline import Pipeline
 
     return Pipeline(seeded_settings.with_(mode="generative"), llm=real_llm)
+
+
+def wait_until_up(url: str, proc, seconds: float = 120) -> None:
+    """Poll a server started as `proc` until `url` answers 200; fail the test otherwise."""
+    import time
+
+    import httpx
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, f"the server for {url} exited"
+        time.sleep(0.3)
+    pytest.fail(f"{url} did not answer within {seconds:.0f} s")

@@ -2,13 +2,12 @@
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from index import IndexSettings, build_index
+from tests.conftest import wait_until_up
 
 
 def _free_port() -> int:
@@ -24,17 +23,7 @@ def chroma_server(tmp_path):
     proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "chroma run exited"
-            time.sleep(0.3)
-        else:
-            pytest.fail("the Chroma server did not start within 60 s")
+        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, 60)
         yield port
     finally:
         proc.terminate()

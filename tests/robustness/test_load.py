@@ -9,11 +9,10 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from index import IndexSettings, build_index
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, wait_until_up
 
 QUESTIONS = [
     ("How many jobs will the new Rheinmetall factory in the UK support?", "400"),
@@ -45,17 +44,7 @@ def chat_server(tmp_path, embedder):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "the chat server exited"
-            time.sleep(0.5)
-        else:
-            pytest.fail("the chat server did not start within 120 s")
+        wait_until_up(url, proc, 120)
         yield url, proc.pid
     finally:
         proc.terminate()
