@@ -97,6 +97,16 @@ class Pipeline:
             self.store.check()
             self._checked_version = version
 
+    def warm_up(self) -> None:
+        """Load the models and caches before the first question (the chat server calls this),
+        including the LLM's evaluated system prompt, so the first answer is as fast as the rest."""
+        self.ensure_index()
+        self.embedder.encode(["warm up"])
+        keyword_index(self.store)
+        llm = self.llm()
+        if llm is not None and self.resolve_mode(None) == "generative":
+            "".join(llm.stream(compose.prompt_messages("Is this a warm-up?", []), max_tokens=1))
+
     # -- answering -------------------------------------------------------------------------
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
+import threading
 
 import gradio as gr
 
@@ -163,6 +164,16 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
                        theme=theme.theme(), css=theme.CSS, js=theme.JS, auth_message="Sign in to Sourcebook.")
 
 
+def _warm_up() -> None:
+    """Models and caches load while the page opens, not on the first question."""
+    from qa.pipeline import default_pipeline
+
+    try:
+        default_pipeline().warm_up()
+    except Exception as exc:  # the first question will report the problem to the user
+        logging.getLogger(__name__).warning("warm-up failed: %s", exc)
+
+
 def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, share: bool = False) -> int:
     """Serve the chat until interrupted. 1 when the port is taken, 2 for a malformed --auth."""
     if not logging.getLogger().handlers:
@@ -181,6 +192,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, sh
     except OSError as exc:
         print(f"error: cannot serve on {host}:{port} ({exc}): choose another with --port", file=sys.stderr)
         return 1
+    threading.Thread(target=_warm_up, daemon=True).start()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Sourcebook is running at http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
     if host in ("0.0.0.0", "::"):
