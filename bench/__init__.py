@@ -1,0 +1,1 @@
+"""Sourcebook's benchmarks (`python -m bench [--quick]`, `make bench`); not part of the installed package."""

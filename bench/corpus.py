@@ -49,7 +49,7 @@ class CorpusSpec:
 
 
 FULL = CorpusSpec("full", 2200, 3500, 9500)
-QUICK = CorpusSpec("quick", 150, 700, 1800)
+QUICK = CorpusSpec("quick", 150, 400, 1000)
 
 
 @dataclass

@@ -70,6 +70,10 @@ class Store:
 
     @property
     def collection(self):
+        with self._lock:
+            return self._open_collection()
+
+    def _open_collection(self):
         if self._collection is None:
             import chromadb
             from chromadb.config import Settings as ChromaSettings

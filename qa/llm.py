@@ -53,13 +53,9 @@ class LocalLlama:
                 raise LLMUnavailable("llama-cpp-python is not installed: run `make setup`, or use --mode extractive.") from None
             log.info("loading %s (%d threads)", self.model_path, self.n_threads)
             try:
-                from llama_cpp import LlamaRAMCache
-
                 self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                                     n_threads_batch=self.n_threads, n_batch=512, chat_format="chatml",
                                     verbose=False, seed=0)
-                # Keeps the evaluated system prompt across calls with other prompts in between.
-                self._llama.set_cache(LlamaRAMCache(capacity_bytes=256 << 20))
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMUnavailable(f"Cannot load the model {self.model_path} ({exc}); it may be truncated: "
                                      f"delete it and run `make setup`, or use --mode extractive.") from None
