@@ -44,7 +44,6 @@ typhoon storm shadow taurus boxer challenger forgemasters systems bae rbsl raf l
 january february march april may june july august september october november december monday tuesday
 wednesday thursday friday saturday sunday e5 mp mod news pulse steel trinity lancaster baltic""".split())
 
-TYPES = ("amount", "count", "date", "frequency", "person", "org", "place", "other")
 
 
 def question_type(q: str) -> str:

@@ -18,7 +18,6 @@ RRF_K = 60
 class Hit:
     chunk: Chunk
     score: float          # fused RRF score
-    dense: float | None   # cosine similarity, when the dense side found it
 
 
 class HybridRetriever:
@@ -39,5 +38,4 @@ class HybridRetriever:
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=fused.get, reverse=True)[: self.top_k]
         chunks = self.store.chunks_by_id(best)
-        cos = dict(dense)
-        return [Hit(chunks[c], fused[c], cos.get(c)) for c in best if c in chunks]
+        return [Hit(chunks[c], fused[c]) for c in best if c in chunks]
