@@ -11,7 +11,7 @@ from .evidence import Evidence, Quote
 from .llm import LLM
 from .prompts import ABSTAIN_TEXT, ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
 from .types import Answer, Citation, Conflict, ConflictSide
-from .verify import MARKER, split_answer, verify
+from .verify import MARKER, misses_answer, split_answer, verify
 
 
 def _citation(n: int, q: Quote) -> Citation:
@@ -80,8 +80,14 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
         body = text[:-1] if end else text
         parts.append(body + "".join(f" [{n}]" for n in nums) + (end or "."))
     cites = [_citation(n, quotes[j]) for j, n in sorted(order.items(), key=lambda kv: kv[1])]
+    text = " ".join(parts)
+    missing = misses_answer(text, base["standalone_question"], ev.qtype, [q.text for q in ev.best])
+    if missing:
+        fallback = extractive(ev, **base)
+        fallback.notes.append(f"{missing}; showing the best quotes instead")
+        return fallback
     dropped = len(sentences) - len(kept)
-    answer = Answer(text=" ".join(parts), answered=True, citations=cites, **base)
+    answer = Answer(text=text, answered=True, citations=cites, **base)
     if dropped:
         answer.notes.append(f"{dropped} unsupported sentence(s) removed")
     return answer

@@ -34,7 +34,11 @@ _ASK_WORDS = set(tokenize("name names many much year date day month time happen 
                           "thing things one ones way part role"))
 _GENERIC_FOCUS = _ASK_WORDS | {"is", "was", "are", "were", "does", "did", "do", "will", "has", "have", "can", "the",
                                "s", "could", "would", "should", "main", "new", "two", "three", "other", "first"}
-_LEANS_BACK = re.compile(r"^[\"“'‘]|^(?:he|she|they|it|this|that|these|those|his|her|their)\b", re.IGNORECASE)
+_LEANS_BACK = re.compile(r"^[\"“'‘]|^(?:he|she|they|it|this|that|these|those|his|her|their)\b"
+                         # A definite description names what the previous sentence named:
+                         # "... produced by Sheffield Forgemasters. The steelmaker was recently acquired ..."
+                         r"|^the [a-z]+ (?:was|is|has|had|will|would|said|says|also|were|are|remains|became)\b",
+                         re.IGNORECASE)
 _LEANS_ON_NEXT = re.compile(r"^(?:in fact,? (?:he|she|they)|he|she|they)\b", re.IGNORECASE)
 REL_MIN = 0.45         # relevance a quote holding the asked-for type of value needs
 REL_MIN_OTHER = 0.45   # relevance an answering quote to an untyped question needs
@@ -157,11 +161,22 @@ def _fit(weights: dict[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
 
 
+def _is_headline(text: str) -> bool:
+    """A title line ("UK Deepens Defence Collaboration with Europe"): its capitals are not names."""
+    words = re.findall(r"[A-Za-z][\w’'\-]*", text)
+    return (not text.rstrip().endswith((".", "!", "?", '"', "”")) and len(words) >= 3
+            and sum(w[0].isupper() for w in words) >= 0.6 * len(words))
+
+
 def _has_value(q: Quote, qtype: str, question: str, terms: list[str]) -> bool:
     if facts.says_undecided(q.text, terms):
         return True
+    if qtype in ("person", "org", "place") and _is_headline(q.text):
+        return False
     q_low = question.lower()
     vals = [v for v in facts.values(q.text, qtype) if v.lower() not in q_low]
+    if qtype == "date" and re.search(r"\bhow long ago\b", q_low):
+        vals = [v for v in vals if re.search(r"\bago\b", v, re.IGNORECASE)]
     if qtype == "date" and re.search(r"\bwhen will\b|\bwill\b.*\bwhen\b", q_low):
         vals = [v for v in vals if not re.search(r"\bago\b|\blast\b", v, re.IGNORECASE)]
     if qtype == "count":
@@ -210,7 +225,7 @@ def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vecto
     # "Who is Italy's defence minister?" asks for a relation that one passage must state.
     owner = re.match(r"\W*(?:who|what) (?:is|was|are|were) (?:the )?([A-Z]\w+)['’]s\b", question, re.IGNORECASE)
     if owner:
-        quotes = [q for q in quotes if re.search(rf"\b{re.escape(owner.group(1))}", q.text, re.IGNORECASE)] or []
+        quotes = [q for q in quotes if _states_relation(q.text, owner.group(1), qtype, question)]
     if qtype == "other":
         good = [q for q in quotes if relevance(q) >= REL_MIN_OTHER and about_entities(q)]
     else:
@@ -226,6 +241,18 @@ def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vecto
     # The answering quotes lead the numbered quotes, so [1] is the best evidence.
     rest = [q for q in quotes if not _overlaps(q, best)]
     return Evidence(best + _distinct(rest, n_quotes - len(best)), True, qtype, "", best, quotes)
+
+
+def _states_relation(text: str, owner: str, qtype: str, question: str) -> bool:
+    """One sentence names the owner and gives a value of the asked-for type
+    ("Germany's defence minister, Boris Pistorius, ..."), not two sentences side by side."""
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        if not re.search(rf"\b{re.escape(owner)}", sent, re.IGNORECASE):
+            continue
+        if qtype == "other" or [v for v in facts.values(sent, qtype) if v.lower() not in question.lower()]:
+            return True
+    return False
 
 
 def _overlaps(q: Quote, others: list[Quote]) -> bool:

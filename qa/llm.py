@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import threading
@@ -59,7 +60,16 @@ class LocalLlama:
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMUnavailable(f"Cannot load the model {self.model_path} ({exc}); it may be truncated: "
                                      f"delete it and run `make setup`, or use --mode extractive.") from None
+            # Free the model while the interpreter is intact; llama-cpp's __del__ at shutdown
+            # otherwise prints a TypeError from half-torn-down modules.
+            atexit.register(self.close)
         return self._llama
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
 
     def warm_up(self) -> None:
         with self._lock:

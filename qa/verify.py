@@ -91,3 +91,35 @@ def verify(sentences: list[Sentence], quotes: list[str], sims: np.ndarray, quest
         if ok:
             kept.append((s.text, ok))
     return kept
+
+
+_SAYS_NOTHING = set(tokenize(" ".join(facts.FUNCTION) + " said say says according article articles mention "
+                             "mentioned report reported quote quotes answer question"))
+
+
+def misses_answer(answer: str, question: str, qtype: str, best: list[str]) -> str | None:
+    """Why a (verified) answer does not answer the question, or None when it does.
+
+    A small model sometimes restates the question ("Pistorius warned about European security")
+    or names the asked-for thing by its common noun ("The steelmaker was acquired…"). Every
+    sentence may then be supported by a quote and still leave the question unanswered.
+    `best` are the quotes the evidence step found to answer it."""
+    text = MARKER.sub("", answer)
+    asked = set(tokenize(question))
+    new = [t for t in tokenize(text) if t not in asked and t not in _SAYS_NOTHING]
+    if not new:
+        return "the model restated the question"
+    # When the best quote's only "value" is that the thing is not known yet, the answer must say so.
+    if (best and qtype != "other" and facts.says_undecided(best[0]) and not facts.says_undecided(text)
+            and not [v for v in facts.values(best[0], qtype) if _norm(v) not in _norm(question)]):
+        return "the model gave an answer where the article says it is not known yet"
+    which = re.match(r"\W*(?:which|what)\s+([a-z]+)\b", question, re.IGNORECASE)
+    # "The steelmaker was acquired…" for "Which steelmaker…?" (but "The steelmaker Sheffield Forgemasters…" names it).
+    if which and re.search(rf"^\W*[Tt]he {re.escape(which.group(1).lower())}\b(?!\s+[A-Z])", text):
+        return f"the model did not name the {which.group(1).lower()}"
+    if qtype != "other" and best:
+        low_q, low_a = _norm(question), _norm(text)
+        wanted = [v for q in best for v in facts.values(q, qtype) if _norm(v) not in low_q]
+        if wanted and not any(_norm(v) in low_a for v in wanted) and not facts.values(text, qtype):
+            return f"the model's answer gives no {qtype}"
+    return None

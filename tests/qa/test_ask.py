@@ -37,6 +37,30 @@ def test_not_yet_announced_is_an_answer(seeded_pipeline):
     assert a.answered and "not yet been announced" in a.text
 
 
+def test_a_definite_description_brings_its_antecedent(seeded_pipeline, seeded_settings):
+    # "... produced by Sheffield Forgemasters. The steelmaker was recently acquired by the UK Government."
+    a = seeded_pipeline.ask("Who recently bought Sheffield Forgemasters?")
+    assert a.answered and "UK Government" in a.text and "Sheffield Forgemasters" in a.citations[0].quote
+    _verbatim(a, seeded_settings)
+
+
+def test_how_long_ago_wants_an_ago(seeded_pipeline):
+    a = seeded_pipeline.ask("How long ago did the UK stop making artillery gun barrels?")
+    assert a.answered and "a decade ago" in a.text and "2027" not in a.text
+
+
+def test_a_headline_is_not_a_who_answer(seeded_pipeline):
+    a = seeded_pipeline.ask("Who gave the written answer about the UK's joint weapons production with European allies?")
+    assert a.answered and "Eagle" in a.text
+
+
+def test_a_relation_must_be_stated_in_one_sentence(seeded_pipeline):
+    # The E5 sentence names Italy and the next one names Donald Trump: no Italian minister.
+    assert not seeded_pipeline.ask("Who is Italy's defence minister?").answered
+    a = seeded_pipeline.ask("Who is Germany's defence minister according to the articles?")
+    assert a.answered and "Pistorius" in a.text
+
+
 def test_conflicting_dates_are_both_stated(seeded_pipeline, seeded_settings):
     a = seeded_pipeline.ask("When was the UK-Germany defence declaration signed?")
     assert a.conflicts, a.text

@@ -5,7 +5,7 @@ import pytest
 from index import get_article
 from qa.llm import ScriptedLLM
 from qa.pipeline import Pipeline
-from qa.verify import split_answer
+from qa.verify import misses_answer, split_answer
 
 QUESTION = "How many jobs will the new Rheinmetall factory support?"
 
@@ -64,6 +64,40 @@ def test_unanswerable_never_reaches_the_llm(seeded_settings):
     answer = Pipeline(seeded_settings.with_(mode="generative"), llm=llm).ask(
         "How much will the new Rheinmetall barrel factory cost?")
     assert not answer.answered and not llm.calls and "£2 billion" not in answer.text
+
+
+def test_an_echo_of_the_question_falls_back_to_the_checked_quotes(seeded_settings):
+    answer, _ = _ask(seeded_settings, "The new Rheinmetall factory will support jobs [1].")
+    assert answer.answered and "400" in answer.text
+    assert any("restated the question" in n for n in answer.notes)
+
+
+@pytest.mark.parametrize("reply, question, qtype, best, why", [
+    ("Boris Pistorius warned about European security [1].", "What did Boris Pistorius warn about European security?",
+     "other", ["He said we must not take security in Europe for granted."], "restated"),
+    ("The steelmaker was recently acquired by the UK Government [1].",
+     "Which steelmaker will supply the steel for the barrel factory?", "org",
+     ["It will use steel from Sheffield Forgemasters, recently acquired by the UK Government."], "name the steelmaker"),
+    ("The factory will be located in the UK [1].", "Where will the new Rheinmetall factory be located?", "place",
+     ["The site for the new factory has not yet been announced."], "not known yet"),
+    ("The US administration's policy shift is cited [1].", "Whose foreign policy shift in the US is cited?", "person",
+     ["Shifting US foreign policy under Donald Trump means Europe must stand on its own feet."], "gives no person"),
+])
+def test_answers_that_miss_the_question_are_caught(reply, question, qtype, best, why):
+    assert why in (misses_answer(reply, question, qtype, best) or "")
+
+
+@pytest.mark.parametrize("reply, question, qtype, best", [
+    ("Sheffield Forgemasters will supply the steel [1].", "Which steelmaker will supply the steel for the barrel factory?",
+     "org", ["It will use steel from Sheffield Forgemasters, recently acquired by the UK Government."]),
+    ("The site has not yet been announced [1].", "Where will the new Rheinmetall factory be located?", "place",
+     ["The site for the new factory has not yet been announced."]),
+    ("He said we must not take security in Europe for granted [1].",
+     "What did Boris Pistorius warn about European security?", "other",
+     ["He said we must not take security in Europe for granted."]),
+])
+def test_real_answers_pass(reply, question, qtype, best):
+    assert misses_answer(reply, question, qtype, best) is None
 
 
 def test_split_answer_keeps_markers_with_their_sentence():
