@@ -108,10 +108,23 @@ def score_answer(item: dict, answer: Answer, latency: float, embedder, store=Non
         row["similarity"] = float(vecs[0] @ vecs[1])
         quotes = {c.n: c.quote for c in answer.citations}
         sents = split_answer(answer.text)
+        # A marker after a run of sentences cites the run ("Quote sentence one. Two. [1]").
+        for i in range(len(sents) - 2, -1, -1):
+            if not sents[i].cited:
+                sents[i].cited = list(sents[i + 1].cited)
+        conflict_sides = {c.describe().split(":")[0]: c.sides for c in answer.conflicts}
         supported, pairs, good_pairs = 0, 0, 0
         for s in sents:
             cited = [quotes[n] for n in s.cited if n in quotes]
             if not cited:
+                continue
+            sides = next((v for k, v in conflict_sides.items() if s.text.startswith(k)), None)
+            if sides is not None:
+                # "The articles disagree on the date: A [1] vs B [2]": each value against its own quote.
+                ok = [_norm(side.value) in _norm(quotes.get(side.n, "")) for side in sides]
+                pairs += len(ok)
+                good_pairs += sum(ok)
+                supported += all(ok)
                 continue
             sv = embedder.encode([s.text] + cited)
             ok = [supports(s.text, q, float(sv[0] @ sv[i + 1]), answer.standalone_question or item["question"]) for i, q in enumerate(cited)]

@@ -32,6 +32,11 @@ def split_answer(text: str) -> list[Sentence]:
     out = []
     for s, e in sentence_spans(text):
         part = text[s:e]
+        # "Quote one. [1] Quote two. [2]": a marker opening a part closes the previous sentence.
+        lead = re.match(r"(?:\s*\[\d+\])+", part)
+        if lead and out:
+            out[-1].cited.extend(int(n) for n in MARKER.findall(lead.group(0)))
+            part = part[lead.end():]
         cited = [int(n) for n in MARKER.findall(part)]
         clean = MARKER.sub("", part).strip()
         if re.fullmatch(r"[\W\d]*", clean):

@@ -10,9 +10,9 @@ from qa.verify import misses_answer, split_answer
 QUESTION = "How many jobs will the new Rheinmetall factory support?"
 
 
-def _ask(seeded_settings, reply):
+def _ask(seeded_settings, reply, n_quotes=None):
     llm = ScriptedLLM(reply)
-    pipe = Pipeline(seeded_settings.with_(mode="generative"), llm=llm)
+    pipe = Pipeline(seeded_settings.with_(mode="generative", n_quotes=n_quotes or seeded_settings.n_quotes), llm=llm)
     return pipe.ask(QUESTION), llm
 
 
@@ -41,7 +41,7 @@ def test_wrong_marker_is_reattributed(seeded_settings):
         wrong = next(i for i, q in enumerate(quotes, 1) if "400" not in q)
         return f"Rheinmetall's factory will support 400 jobs [{wrong}]."
 
-    answer, _ = _ask(seeded_settings, reply)
+    answer, _ = _ask(seeded_settings, reply, n_quotes=4)  # enough quotes for one without the number
     assert answer.answered and len(answer.citations) == 1
     assert "400" in answer.citations[0].quote and "[1]" in answer.text
 

@@ -1,0 +1,26 @@
+"""Citation scoring in the evaluator on real answers (real index, real embeddings)."""
+from qa.eval import score_answer
+from qa.verify import split_answer
+
+
+def test_a_marker_after_the_period_closes_its_sentence():
+    parts = split_answer("Quote one ends here. [1] Quote two ends too. [2]")
+    assert [(p.text, p.cited) for p in parts] == [("Quote one ends here.", [1]), ("Quote two ends too.", [2])]
+
+
+def test_a_multi_sentence_quote_counts_as_cited(seeded_pipeline, embedder):
+    a = seeded_pipeline.ask("What did Boris Pistorius warn about European security?", mode="extractive")
+    assert a.answered and len(split_answer(a.text)) > len(a.citations)  # quotes of more than one sentence
+    item = {"id": "t", "kind": "fact", "question": a.question, "answer": "We must not take security in Europe "
+            "for granted.", "facts": [["for granted"]], "evidence": []}
+    row = score_answer(item, a, 0.0, embedder, seeded_pipeline.store)
+    assert row["correct"] and row["verbatim"] and row["citation_recall"] == 1.0 and row["citation_precision"] == 1.0
+
+
+def test_a_conflict_statement_is_scored_per_side(seeded_pipeline, embedder):
+    a = seeded_pipeline.ask("When was the UK-Germany defence declaration signed?", mode="extractive")
+    assert a.conflicts
+    item = {"id": "t", "kind": "conflict", "question": a.question, "answer": "24 July 2024 or 25th September.",
+            "facts": [["24 July 2024"], ["25th September"]], "evidence": []}
+    row = score_answer(item, a, 0.0, embedder, seeded_pipeline.store)
+    assert row["correct"] and row["citation_recall"] == 1.0 and row["citation_precision"] == 1.0
