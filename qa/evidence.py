@@ -161,6 +161,9 @@ def _fit(weights: dict[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
 
 
+_LOCAL = r"(?:town|city|village|site|base|airbase|air base|port|county|constituency|district|location)"
+
+
 def _is_headline(text: str) -> bool:
     """A title line ("UK Deepens Defence Collaboration with Europe"): its capitals are not names."""
     words = re.findall(r"[A-Za-z][\w’'\-]*", text)
@@ -175,6 +178,9 @@ def _has_value(q: Quote, qtype: str, question: str, terms: list[str]) -> bool:
         return False
     q_low = question.lower()
     vals = [v for v in facts.values(q.text, qtype) if v.lower() not in q_low]
+    if qtype == "place" and re.search(rf"\b(?:which|what|in what)\s+(?:\w+\s+)?{_LOCAL}\b", q_low):
+        # "Which town…?" is not answered by "in the UK".
+        vals = [v for v in vals if re.sub(r"^the\s+", "", v.lower()) not in facts.COUNTRIES]
     if qtype == "date" and re.search(r"\bhow long ago\b", q_low):
         vals = [v for v in vals if re.search(r"\bago\b", v, re.IGNORECASE)]
     if qtype == "date" and re.search(r"\bwhen will\b|\bwill\b.*\bwhen\b", q_low):
@@ -216,11 +222,21 @@ def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vecto
     if missing:
         return Evidence(shown, False, qtype, f"the articles never mention {', '.join(missing)}", [], quotes)
 
+    article_tokens: dict[str, set[str]] = {}
+
+    def mentions(q: Quote, e: str) -> bool:
+        # Longer names may inflect ("Europe"/"European"); demonyms fold to places ("Scottish"/"Scotland").
+        if re.search(rf"\b{re.escape(e.lower()[:max(4, len(e) - 3)])}", q.article_text.lower()):
+            return True
+        toks = article_tokens.get(q.source)
+        if toks is None:
+            toks = article_tokens[q.source] = set(tokenize(q.article_text))
+        return bool(tokenize(e)) and all(t in toks for t in tokenize(e))
+
     def about_entities(q: Quote) -> bool:
-        low = q.article_text.lower()
-        # Acronyms are often spelt out ("MoD"); longer names may inflect ("Europe"/"European").
-        return all(re.search(rf"\b{re.escape(e.lower()[:max(4, len(e) - 3)])}", low)
-                   for e in entities if not (e.isupper() or len(e) <= 3 or re.fullmatch(r"[A-Z][a-z]?[A-Z]\w*", e)))
+        # Acronyms are often spelt out ("MoD").
+        return all(mentions(q, e) for e in entities
+                   if not (e.isupper() or len(e) <= 3 or re.fullmatch(r"[A-Z][a-z]?[A-Z]\w*", e)))
 
     # "Who is Italy's defence minister?" asks for a relation that one passage must state.
     owner = re.match(r"\W*(?:who|what) (?:is|was|are|were) (?:the )?([A-Z]\w+)['’]s\b", question, re.IGNORECASE)

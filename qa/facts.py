@@ -46,6 +46,13 @@ wednesday thursday friday saturday sunday e5 mp mod news pulse steel trinity lan
 
 
 
+# Countries and larger areas: no answer to a question that asks for a town or a site.
+COUNTRIES = {"uk", "united kingdom", "britain", "great britain", "england", "scotland", "wales", "northern ireland",
+             "ireland", "germany", "france", "italy", "spain", "poland", "estonia", "latvia", "lithuania", "hungary",
+             "canada", "us", "usa", "united states", "america", "russia", "ukraine", "europe", "european union", "eu",
+             "netherlands", "belgium", "norway", "sweden", "finland", "denmark", "china", "japan", "india"}
+
+
 def question_type(q: str) -> str:
     s = q.lower().strip()
     if re.search(r"\bhow much\b|\bcost\b|\bprice\b|\bbudget\b|\bworth\b|\bfunding\b|\bvalue of\b", s):

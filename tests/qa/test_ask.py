@@ -61,6 +61,19 @@ def test_a_relation_must_be_stated_in_one_sentence(seeded_pipeline):
     assert a.answered and "Pistorius" in a.text
 
 
+def test_a_demonym_in_the_question_finds_the_place(seeded_pipeline):
+    a = seeded_pipeline.ask("From which Scottish base will German surveillance aircraft operate?")
+    assert a.answered and "Lossiemouth" in a.text
+
+
+def test_a_country_does_not_answer_which_town():
+    from qa.evidence import _has_value, Quote
+
+    q = Quote("s", "t", None, "Rheinmetall will build a new factory in the UK to produce barrels.", 0, 10)
+    assert not _has_value(q, "place", "Which town will the factory be built in?", ["town", "factory", "build"])
+    assert _has_value(q, "place", "Where will the factory be built?", ["factory", "build"])
+
+
 def test_conflicting_dates_are_both_stated(seeded_pipeline, seeded_settings):
     a = seeded_pipeline.ask("When was the UK-Germany defence declaration signed?")
     assert a.conflicts, a.text
