@@ -55,7 +55,7 @@ class LocalLlama:
             log.info("loading %s (%d threads)", self.model_path, self.n_threads)
             try:
                 self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                    n_threads_batch=self.n_threads, n_batch=512, chat_format="chatml",
+                                    n_threads_batch=self.n_threads, n_batch=256, chat_format="chatml",
                                     verbose=False, seed=0)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMUnavailable(f"Cannot load the model {self.model_path} ({exc}); it may be truncated: "
