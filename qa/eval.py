@@ -154,7 +154,7 @@ def retrieval_rank(pipe: Pipeline, item: dict, standalone: str) -> int | None:
 
 def summarise(rows: list[dict], k: int) -> dict[str, float]:
     def mean(key, subset=None):
-        vals = [r[key] for r in (subset or rows) if key in r and r[key] is not None]
+        vals = [r[key] for r in (rows if subset is None else subset) if key in r and r[key] is not None]
         return sum(vals) / len(vals) if vals else float("nan")
 
     unans = [r for r in rows if r["kind"] == "unanswerable"]

@@ -24,3 +24,13 @@ def test_a_conflict_statement_is_scored_per_side(seeded_pipeline, embedder):
             "facts": [["24 July 2024"], ["25th September"]], "evidence": []}
     row = score_answer(item, a, 0.0, embedder, seeded_pipeline.store)
     assert row["correct"] and row["citation_recall"] == 1.0 and row["citation_precision"] == 1.0
+
+
+def test_a_metric_with_no_questions_of_its_kind_is_not_a_number():
+    import math
+
+    from qa.eval import summarise
+
+    rows = [{"id": "a", "kind": "fact", "answered": True, "correct": True, "latency_s": 1.0, "conflict_found": False}]
+    s = summarise(rows, 8)
+    assert s["correct"] == 1.0 and math.isnan(s["conflicts_detected"]) and math.isnan(s["abstention_recall"])
