@@ -177,7 +177,7 @@ def _has_value(q: Quote, qtype: str, question: str, terms: list[str]) -> bool:
     if qtype in ("person", "org", "place") and _is_headline(q.text):
         return False
     q_low = question.lower()
-    vals = [v for v in facts.values(q.text, qtype) if v.lower() not in q_low]
+    vals = facts.new_values(q.text, qtype, question)
     if qtype == "place" and re.search(rf"\b(?:which|what|in what)\s+(?:\w+\s+)?{_LOCAL}\b", q_low):
         # "Which town…?" is not answered by "in the UK".
         vals = [v for v in vals if re.sub(r"^the\s+", "", v.lower()) not in facts.COUNTRIES]
@@ -266,7 +266,7 @@ def _states_relation(text: str, owner: str, qtype: str, question: str) -> bool:
         sent = text[s:e]
         if not re.search(rf"\b{re.escape(owner)}", sent, re.IGNORECASE):
             continue
-        if qtype == "other" or [v for v in facts.values(sent, qtype) if v.lower() not in question.lower()]:
+        if qtype == "other" or facts.new_values(sent, qtype, question):
             return True
     return False
 

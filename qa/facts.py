@@ -45,7 +45,6 @@ january february march april may june july august september october november dec
 wednesday thursday friday saturday sunday e5 mp mod news pulse steel trinity lancaster baltic""".split())
 
 
-
 # Countries and larger areas: no answer to a question that asks for a town or a site.
 COUNTRIES = {"uk", "united kingdom", "britain", "great britain", "england", "scotland", "wales", "northern ireland",
              "ireland", "germany", "france", "italy", "spain", "poland", "estonia", "latvia", "lithuania", "hungary",
@@ -158,6 +157,12 @@ def values(s: str, kind: str) -> list[str]:
     if kind == "frequency":
         return FREQUENCY.findall(s)
     return []
+
+
+def new_values(s: str, kind: str, question: str) -> list[str]:
+    """Values of `kind` in `s` that the question does not already name."""
+    asked = question.lower()
+    return [v for v in values(s, kind) if v.lower() not in asked]
 
 
 def says_undecided(s: str, about: list[str] | None = None) -> bool:

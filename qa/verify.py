@@ -116,15 +116,15 @@ def misses_answer(answer: str, question: str, qtype: str, best: list[str]) -> st
         return "the model restated the question"
     # When the best quote's only "value" is that the thing is not known yet, the answer must say so.
     if (best and qtype != "other" and facts.says_undecided(best[0]) and not facts.says_undecided(text)
-            and not [v for v in facts.values(best[0], qtype) if _norm(v) not in _norm(question)]):
+            and not facts.new_values(best[0], qtype, question)):
         return "the model gave an answer where the article says it is not known yet"
     which = re.match(r"\W*(?:which|what)\s+([a-z]+)\b", question, re.IGNORECASE)
     # "The steelmaker was acquired…" for "Which steelmaker…?" (but "The steelmaker Sheffield Forgemasters…" names it).
     if which and re.search(rf"^\W*[Tt]he {re.escape(which.group(1).lower())}\b(?!\s+[A-Z])", text):
         return f"the model did not name the {which.group(1).lower()}"
     if qtype != "other" and best:
-        low_q, low_a = _norm(question), _norm(text)
-        wanted = [v for q in best for v in facts.values(q, qtype) if _norm(v) not in low_q]
+        low_a = _norm(text)
+        wanted = [v for q in best for v in facts.new_values(q, qtype, question)]
         if wanted and not any(_norm(v) in low_a for v in wanted) and not facts.values(text, qtype):
             return f"the model's answer gives no {qtype}"
     return None
