@@ -136,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--baseline", action="store_true", help="also run a plain LlamaIndex CitationQueryEngine")
     pe.add_argument("--out", default="eval-out", help="folder for report.json and report.html")
     pe.add_argument("--limit", type=int, help="only the first N questions")
+    pe.add_argument("--corpus", metavar="DIR", help="a folder of articles (or a data set folder holding corpus/ and "
+                    "questions.jsonl) to index into its own data folder and evaluate on")
+    pe.add_argument("--questions", metavar="FILE", help="with --corpus: the questions file (JSON lines with id, "
+                    "question, answers, answerable, story, split)")
+    pe.add_argument("--split", default="dev", choices=["dev", "check", "all"], help="with --corpus: which split")
     pe.set_defaults(func=cmd_eval)
     return p
 

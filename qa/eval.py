@@ -226,7 +226,7 @@ def evaluate(golden: str | Path | None = None, *, mode: str | None = None, setti
 
 
 def main(args) -> int:
-    from .eval_report import print_table, write_reports
+    from .eval_report import print_corpus_table, print_table, write_reports
 
     settings = QASettings.from_env(**({"mode": args.mode} if args.mode else {}))
     from tqdm import tqdm
@@ -238,6 +238,16 @@ def main(args) -> int:
         bar.n = done
         bar.refresh()
 
+    if getattr(args, "corpus", None):
+        from .eval_corpus import evaluate_corpus
+
+        report = evaluate_corpus(Path(args.corpus), questions=Path(args.questions) if args.questions else None,
+                                 split=args.split, mode=args.mode, settings=settings, limit=args.limit, progress=tick)
+        bar.close()
+        print_corpus_table(report)
+        paths = write_reports(report, Path(args.out))
+        print("reports: " + ", ".join(str(p) for p in paths))
+        return 0
     report = evaluate(args.golden, mode=args.mode, settings=settings, baseline=args.baseline, limit=args.limit,
                       progress=tick)
     bar.close()

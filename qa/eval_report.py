@@ -7,7 +7,7 @@ import json
 import math
 from pathlib import Path
 
-PERCENT = {"correct", "correct_answerable", "similarity", "citation_recall", "citation_precision", "verbatim",
+PERCENT = {"correct", "correct_answerable", "correct_unanswerable", "false_refusal_rate", "similarity", "citation_recall", "citation_precision", "verbatim",
            "abstention_precision", "abstention_recall", "conflicts_detected", "mrr"}
 
 
@@ -72,10 +72,29 @@ tr.bad td{{background:#fef2f2}}</style>
 <h2>Questions</h2><table><tr><th>id</th><th>kind</th><th>question</th><th>answer</th><th>ok</th><th>s</th></tr>{rows}</table>"""
 
 
+def print_corpus_table(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"Sourcebook on {report.corpus} ({report.split}, {report.mode})")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for k, v in report.summary.items():
+        t.add_row(k, _fmt(k, v))
+    Console().print(t)
+    for r in report.rows:
+        if not r["correct"]:
+            why = "answered" if not r["answerable"] else ("refused" if not r["answered"] else
+                                                          "wrong text" if not r["text_ok"] else "wrong source")
+            Console().print(f"[red]✗ {r['id']}[/red] ({why}) {r['question']} → {r['answer'][:160]}", highlight=False)
+
+
 def write_reports(report, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     j = out / "report.json"
     j.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str))
+    if not hasattr(report, "baseline_summary"):
+        return [j]
     h = out / "report.html"
     h.write_text(to_html(report), encoding="utf-8")
     return [j, h]

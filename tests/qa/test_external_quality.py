@@ -1,0 +1,38 @@
+"""Answer quality on real data from outside the project: the `check` splits of the NewsQA and
+SQuAD 2.0 development sets (`shared/data/`, beside the repository), which are never tuned on.
+
+The floors sit a few points under the figures measured when the model was last fitted (see
+the README), so a change that makes answering worse on real news fails here. The issue's goals (NewsQA 85%, SQuAD 75%) are
+well above these floors: raise them as the answer core improves.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+FLOORS = {  # set: (correct, abstention recall); measured 2026-11-23: 78.9% / 92.3% and 41.9% / 30.8%
+    "newsqa-dev": (0.75, 0.85),
+    "squad2-dev": (0.38, 0.25),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_check_split_quality(name, embedder, tmp_path_factory):
+    from qa import QASettings
+    from qa.eval_corpus import evaluate_corpus
+
+    folder = DATA / name
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not here (it ships beside the repository, not in it)")
+    home = tmp_path_factory.mktemp(name)
+    settings = QASettings.from_env(mode="extractive").with_(index=QASettings.from_env().index.with_(home=home))
+    report = evaluate_corpus(folder, split="check", settings=settings, embedder=embedder)
+    s = report.summary
+    correct, recall = FLOORS[name]
+    wrong = [f"{r['id']} {r['question']} -> {r['answer'][:80]}" for r in report.rows if not r["correct"]]
+    assert s["correct"] >= correct, (s, wrong[:15])
+    assert s["abstention_recall"] >= recall, s
+    # Quotes are verbatim whatever the data.
+    assert all(r["answered"] or not r["cited"] for r in report.rows)
