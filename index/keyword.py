@@ -26,7 +26,7 @@ _SYNONYMS = {
     "location": "site", "situated": "site", "plant": "factory", "plane": "aircraft", "planes": "aircraft",
     "jet": "aircraft", "missiles": "missile", "rocket": "missile", "nations": "country", "countries": "country",
     "nation": "country", "states": "country", "minister": "minister", "ministers": "minister",
-    "secretary": "minister", "steelmaker": "steel", "cooperate": "operate", "cooperation": "operate",
+    "secretary": "minister", "cooperate": "operate", "cooperation": "operate",
     "collaborate": "operate", "collaboration": "operate", "spenders": "spend", "spending": "spend",
     # Demonyms to places, so "Scottish base" finds "in Scotland".
     "scottish": "scotland", "welsh": "wales", "english": "england", "french": "france", "italian": "italy",

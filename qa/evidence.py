@@ -36,7 +36,7 @@ _GENERIC_FOCUS = _ASK_WORDS | {"is", "was", "are", "were", "does", "did", "do", 
                                "s", "could", "would", "should", "main", "new", "two", "three", "other", "first"}
 _LEANS_BACK = re.compile(r"^[\"“'‘]|^(?:he|she|they|it|this|that|these|those|his|her|their)\b"
                          # A definite description names what the previous sentence named:
-                         # "... produced by Sheffield Forgemasters. The steelmaker was recently acquired ..."
+                         # "... produced by Acme Steel. The company was recently acquired ..."
                          r"|^the [a-z]+ (?:was|is|has|had|will|would|said|says|also|were|are|remains|became)\b",
                          re.IGNORECASE)
 _LEANS_ON_NEXT = re.compile(r"^(?:in fact,? (?:he|she|they)|he|she|they)\b", re.IGNORECASE)
@@ -116,7 +116,7 @@ def question_entities(question: str) -> list[str]:
 
 
 def focus_word(question: str) -> str | None:
-    """The noun a question asks for: 'deputy' in "Who is Boris Pistorius's deputy?"."""
+    """The noun a question asks for: 'deputy' in "Who is Jane Smith's deputy?"."""
     s = question.lower().replace("’", "'")
     # Only relations of a named thing ("X's deputy", "the deputy of X"): a missing word
     # elsewhere is more often a paraphrase than a sign of an unanswerable question.
@@ -261,7 +261,7 @@ def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vecto
 
 def _states_relation(text: str, owner: str, qtype: str, question: str) -> bool:
     """One sentence names the owner and gives a value of the asked-for type
-    ("Germany's defence minister, Boris Pistorius, ..."), not two sentences side by side."""
+    ("France's finance minister, Jean Dupont, ..."), not two sentences side by side."""
     for s, e in sentence_spans(text):
         sent = text[s:e]
         if not re.search(rf"\b{re.escape(owner)}", sent, re.IGNORECASE):

@@ -73,7 +73,7 @@ def question_type(q: str) -> str:
                  r"spokes\w+|chief|head|leader|ceo|president|boss|director)\b", s):
         return "person"
     if re.search(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firm|firms|organisation|organization|party|group|"
-                 r"steelmaker|agreement|treaty|alliance|aircraft|tank|vehicle|missile|jets?)\b|\bcalled\??$|\bnamed\??$|"
+                 r"agreement|treaty|alliance|aircraft|tank|vehicle|missile|jets?)\b|\bcalled\??$|\bnamed\??$|"
                  r"\bname of\b", s):
         return "org"
     return "other"

@@ -67,7 +67,7 @@ def facts_in(sentence: str, quote: str, question: str = "") -> bool:
         v = _norm(v)
         if v in q or (asked and v in asked):
             continue
-        # Allow a name's parts to be found separately ("Healey" for "John Healey").
+        # Allow a name's parts to be found separately ("Smith" for "Jane Smith").
         words = [w for w in re.findall(r"[\w']+", v) if w not in {"the", "of", "on", "in", "this"}]
         if not words or not all(re.search(rf"\b{re.escape(w)}", q) for w in words):
             return False
@@ -105,8 +105,8 @@ _SAYS_NOTHING = set(tokenize(" ".join(facts.FUNCTION) + " said say says accordin
 def misses_answer(answer: str, question: str, qtype: str, best: list[str]) -> str | None:
     """Why a (verified) answer does not answer the question, or None when it does.
 
-    A small model sometimes restates the question ("Pistorius warned about European security")
-    or names the asked-for thing by its common noun ("The steelmaker was acquired…"). Every
+    A small model sometimes restates the question ("The minister warned about security" for "What did the minister warn about?")
+    or names the asked-for thing by its common noun ("The company was acquired…"). Every
     sentence may then be supported by a quote and still leave the question unanswered.
     `best` are the quotes the evidence step found to answer it."""
     text = MARKER.sub("", answer)
@@ -119,7 +119,7 @@ def misses_answer(answer: str, question: str, qtype: str, best: list[str]) -> st
             and not facts.new_values(best[0], qtype, question)):
         return "the model gave an answer where the article says it is not known yet"
     which = re.match(r"\W*(?:which|what)\s+([a-z]+)\b", question, re.IGNORECASE)
-    # "The steelmaker was acquired…" for "Which steelmaker…?" (but "The steelmaker Sheffield Forgemasters…" names it).
+    # "The company was acquired…" for "Which company…?" (but "The company Acme Steel…" names it).
     if which and re.search(rf"^\W*[Tt]he {re.escape(which.group(1).lower())}\b(?!\s+[A-Z])", text):
         return f"the model did not name the {which.group(1).lower()}"
     if qtype != "other" and best:
