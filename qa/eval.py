@@ -245,7 +245,7 @@ def main(args) -> int:
                                  split=args.split, mode=args.mode, settings=settings, limit=args.limit, progress=tick)
         bar.close()
         print_corpus_table(report)
-        paths = write_reports(report, Path(args.out))
+        paths = write_reports(report, Path(args.out), html_page=False)
         print("reports: " + ", ".join(str(p) for p in paths))
         return 0
     report = evaluate(args.golden, mode=args.mode, settings=settings, baseline=args.baseline, limit=args.limit,

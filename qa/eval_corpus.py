@@ -53,8 +53,8 @@ def token_f1(pred: str, gold: str) -> float:
 
 def answer_matches(text: str, answers: list[str]) -> bool:
     body = normalise(MARKER.sub("", text))
-    padded = f" {body} "
-    return any((normalise(a) and f" {normalise(a)} " in padded) or token_f1(body, a) >= 0.6 for a in answers)
+    golds = [normalise(a) for a in answers]
+    return any((g and f" {g} " in f" {body} ") or token_f1(body, g) >= 0.6 for g in golds)
 
 
 def load_questions(path: Path, split: str = "dev") -> list[dict]:

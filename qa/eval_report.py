@@ -7,8 +7,8 @@ import json
 import math
 from pathlib import Path
 
-PERCENT = {"correct", "correct_answerable", "correct_unanswerable", "false_refusal_rate", "similarity", "citation_recall", "citation_precision", "verbatim",
-           "abstention_precision", "abstention_recall", "conflicts_detected", "mrr"}
+PERCENT = {"correct", "correct_answerable", "correct_unanswerable", "false_refusal_rate", "similarity",
+           "citation_recall", "citation_precision", "verbatim", "abstention_precision", "abstention_recall", "conflicts_detected", "mrr"}
 
 
 def _fmt(key: str, v) -> str:
@@ -89,11 +89,12 @@ def print_corpus_table(report) -> None:
             Console().print(f"[red]✗ {r['id']}[/red] ({why}) {r['question']} → {r['answer'][:160]}", highlight=False)
 
 
-def write_reports(report, out: Path) -> list[Path]:
+def write_reports(report, out: Path, html_page: bool = True) -> list[Path]:
+    """report.json, and report.html (the golden-set report's charts) unless html_page is False."""
     out.mkdir(parents=True, exist_ok=True)
     j = out / "report.json"
     j.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1, default=str))
-    if not hasattr(report, "baseline_summary"):
+    if not html_page:
         return [j]
     h = out / "report.html"
     h.write_text(to_html(report), encoding="utf-8")
