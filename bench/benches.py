@@ -220,9 +220,7 @@ def llm_profile(settings, embedder, llm, items: list[dict]) -> dict:
     """Where the generative time goes, measured inside one answer's LLM call: prompt tokens
     (system prompt, cached, vs new), prompt-evaluation and decoding rates, and the time the call
     takes after its last token (llama-cpp-python saving its prompt cache)."""
-    from index.keyword import keyword_index
     from qa import compose
-    from qa.evidence import gather
     from qa.pipeline import Pipeline
 
     llama = getattr(llm, "_llama", None)
@@ -240,10 +238,8 @@ def llm_profile(settings, embedder, llm, items: list[dict]) -> dict:
     rows = []
     for k, item in enumerate(items):
         q = item["question"]
-        v = embedder.encode([q])[0]
-        ev = gather(q, v, pipe.retriever.retrieve(q, v), pipe.store, pipe.vectors, keyword_index(pipe.store),
-                    settings.n_quotes)
-        msgs = compose.prompt_messages(q, ev.quotes)
+        ev = pipe.evidence(q)
+        msgs = compose.prompt_messages(q, ev.quotes, ev.question.open)
         # A nonce right after the system prompt: nothing but the system prompt can come from a cache.
         msgs = [msgs[0], {**msgs[1], "content": f"(probe {k} {time.time_ns()})\n" + msgs[1]["content"]}]
         n = tokens(msgs)

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 
 from .evidence import Evidence, Quote
 from .llm import LLM
-from .prompts import ABSTAIN_TEXT, ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
+from .prompts import ABSTAIN_TEXT, ANSWER_OPEN_SYSTEM, ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
 from .types import Answer, Citation, Conflict, ConflictSide
 from .verify import MARKER, misses_answer, split_answer, verify
 
@@ -29,9 +29,9 @@ def extractive(ev: Evidence, **base) -> Answer:
     return Answer(text=text, answered=True, citations=cites, **base)
 
 
-def prompt_messages(question: str, quotes: list[Quote]) -> list[dict[str, str]]:
+def prompt_messages(question: str, quotes: list[Quote], open_question: bool = False) -> list[dict[str, str]]:
     numbered = "\n".join(f"[{i + 1}] {' '.join(q.text.split())}" for i, q in enumerate(quotes))
-    return [{"role": "system", "content": ANSWER_SYSTEM},
+    return [{"role": "system", "content": ANSWER_OPEN_SYSTEM if open_question else ANSWER_SYSTEM},
             {"role": "user", "content": ANSWER_USER.format(quotes=numbered, question=question)}]
 
 
@@ -41,8 +41,9 @@ def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base)
     quotes = ev.quotes
     raw = ""
     first = None
-    for delta in llm.stream(prompt_messages(base["standalone_question"], quotes),
-                            max_tokens=settings.max_answer_tokens, stop=["\n\n", "Question:", "Quotes:"]):
+    open_q = ev.question.open
+    for delta in llm.stream(prompt_messages(base["standalone_question"], quotes, open_q),
+                            max_tokens=settings.max_answer_tokens * (2 if open_q else 1), stop=["\n\n", "Question:", "Quotes:"]):
         if first is None:
             first = time.perf_counter() - t0
         raw += delta
@@ -81,7 +82,8 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
         parts.append(body + "".join(f" [{n}]" for n in nums) + (end or "."))
     cites = [_citation(n, quotes[j]) for j, n in sorted(order.items(), key=lambda kv: kv[1])]
     text = " ".join(parts)
-    missing = misses_answer(text, base["standalone_question"], ev.qtype, [q.text for q in ev.best])
+    missing = misses_answer(text, base["standalone_question"], ev.qtype, [q.text for q in ev.best],
+                            [c for q in ev.best for c in q.candidates])
     if missing:
         fallback = extractive(ev, **base)
         fallback.notes.append(f"{missing}; showing the best quotes instead")

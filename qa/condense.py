@@ -14,24 +14,137 @@ from .llm import LLM, complete
 from .prompts import CONDENSE_SYSTEM, CONDENSE_USER
 
 History = list[tuple[str, str]]
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|this|that|these|those|there|the same|"
-                      r"the (?:agreement|deal|pact|declaration|company|factory|plant|site|minister|group|treaty|"
-                      r"project|missile|vehicles?|tanks?|aircraft|programme|venture|country|countries))\b",
-                      re.IGNORECASE)
 _CITATION = re.compile(r"\[\d+\]")
+# Closed-class English: words that point back into the conversation.
+_ANAPHORA = {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers",
+             "this", "that", "these", "those", "there", "then", "same", "other"}
+_ELLIPSIS_WORDS = 4     # "How many jobs?", "And the date?": too short to stand alone
 
 
-def needs_context(question: str) -> bool:
-    return bool(_PRONOUN.search(question))
+def needs_context(question: str, nlp=None) -> bool:
+    """A pronoun or demonstrative pointing back, or an elliptical question naming nothing."""
+    words = re.findall(r"[\w']+", question.lower())
+    if any(w in _ANAPHORA for w in words):
+        return True
+    if len(words) <= _ELLIPSIS_WORDS:
+        if nlp is None:
+            return not any(w[:1].isupper() for w in question.split()[1:])
+        doc = nlp.parse(question)
+        return not any(t.pos_ == "PROPN" for t in doc) and not doc.ents
+    return False
 
 
 def _names(text: str) -> list[str]:
-    return [n for n in dict.fromkeys(facts.names(_CITATION.sub("", text))) if n.lower() not in {"uk", "the", "i"}]
+    return [n for n in dict.fromkeys(facts.names(_CITATION.sub("", text))) if n.lower() not in {"the", "i"}]
 
 
-def rule_condense(question: str, history: History) -> str:
-    if not history or not needs_context(question):
+_VALUE_LABELS = {"CARDINAL", "ORDINAL", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY"}
+_PERSON_WORDS = {"he", "him", "his", "she", "her", "hers"}
+_THING_WORDS = {"it", "its", "they", "them", "their", "theirs"}
+_POSSESSIVE = {"his", "her", "its", "their"}
+_DEMONSTRATIVE = {"that", "this", "these", "those"}
+
+
+def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
+    """(phrase, label, is_name) for the things a turn names, in order: an entity, or the noun
+    phrase it modifies when that is headed by a common noun ("Dutch F35 fighter jets").
+    A name modifying another name ("the Japanese Trade Minister", "Japan's Toyota") is not
+    a referent of its own."""
+    doc = nlp.parse(_CITATION.sub("", text))
+    chunks = list(doc.noun_chunks)
+    out = []
+    for ent in doc.ents:
+        if ent.label_ in _VALUE_LABELS:
+            continue
+        phrase, is_name = ent.text, True
+        root = ent.root
+        if root.dep_ in ("compound", "amod", "poss", "nmod") and not (ent.start <= root.head.i < ent.end):
+            if root.head.pos_ != "NOUN":
+                continue
+            chunk = next((ch for ch in chunks if ch.start <= ent.start and ent.end <= ch.end), None)
+            if chunk is None:
+                continue
+            words = [t for t in chunk if t.pos_ != "DET"]
+            phrase, is_name = (doc[words[0].i:chunk.end].text if words else chunk.text), False
+        out.append((ent.start, phrase.strip(), ent.label_, is_name))
+    # Names the NER model missed ("RBSL, a joint venture…"): proper-noun phrases.
+    covered = {i for e in doc.ents for i in range(e.start, e.end)}
+    for ch in chunks:
+        if ch.root.pos_ == "PROPN" and not any(t.i in covered for t in ch):
+            words = [t for t in ch if t.pos_ != "DET"]
+            if words:
+                out.append((words[0].i, doc[words[0].i:ch.end].text, "", True))
+    return list(dict.fromkeys((p, lab, name) for _, p, lab, name in sorted(out)))
+
+
+_GROUPS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she",
+           "it": "it", "its": "it", "they": "they", "them": "they", "their": "they", "theirs": "they"}
+
+
+def _substitute(question: str, history: History, nlp) -> str | None:
+    """Replace the pronouns (and "that company"-style phrases) pointing back with what the
+    previous turn named; None when the question leans on something no rule can resolve.
+    Different pronouns ("it", "them") take different referents."""
+    prev_q, prev_a = history[-1]
+    in_q = _referents(prev_q, nlp)
+    named_q = {p.lower() for p, _, _ in in_q}
+    in_a = [r for r in _referents(prev_a.split("\n")[0], nlp) if r[0].lower() not in named_q]
+    candidates = in_a + in_q
+    doc = nlp.parse(question)
+    out, changed, skip = [], False, set()
+    chosen: dict[str, str] = {}
+
+    def pick(ok) -> str | None:
+        used = set(chosen.values())
+        return next((p for p, lab, name in candidates if ok(lab, name) and p not in used), None)
+
+    for tok in doc:
+        if tok.i in skip:
+            continue
+        low = tok.lower_
+        group = _GROUPS.get(low)
+        ref = None
+        if group and chosen and group not in chosen:
+            group = None          # one referent per question; "Where does it build them?" keeps "them"
+        if group in ("he", "she"):
+            ref = chosen.get(group) or pick(lambda lab, name: lab == "PERSON")
+        elif group in ("it", "they"):
+            ref = chosen.get(group) or pick(lambda lab, name: lab != "PERSON") or \
+                (pick(lambda lab, name: True) if group == "they" else None)
+        elif low == "there":
+            ref = pick(lambda lab, name: lab in ("GPE", "LOC", "FAC") and name)
+        elif low in _DEMONSTRATIVE and tok.dep_ == "det" and tok.head.pos_ == "NOUN" and tok.head.i == tok.i + 1:
+            ref = pick(lambda lab, name: lab != "PERSON" and name)
+            if ref:
+                chosen[f"det{tok.i}"] = ref
+                skip.add(tok.head.i)
+                out.append(ref + tok.head.whitespace_)
+                changed = True
+                continue
+        if ref is None:
+            if (group or low == "there") and not chosen:
+                return None
+            out.append(tok.text_with_ws)
+            continue
+        if group:
+            chosen[group] = ref
+        if low == "there":
+            chosen["there"] = ref
+            ref = f"in {ref}"
+        if low in _POSSESSIVE and tok.tag_ == "PRP$":
+            ref += "'s"
+        out.append(ref + tok.whitespace_)
+        changed = True
+    return "".join(out) if changed else None
+
+
+def rule_condense(question: str, history: History, nlp=None) -> str:
+    if not history or not needs_context(question, nlp):
         return question
+    if nlp is not None:
+        resolved = _substitute(question, history, nlp)
+        if resolved:
+            return resolved
     prev_q, prev_a = history[-1]
     in_q = _names(prev_q)
     new_in_a = [n for n in _names(prev_a.split("\n")[0])[:6] if n not in in_q and n not in question]
@@ -51,14 +164,14 @@ def llm_condense(question: str, history: History, llm: LLM) -> str | None:
     return out
 
 
-def condense(question: str, history: History | None, llm: LLM | None = None) -> str:
+def condense(question: str, history: History | None, llm: LLM | None = None, nlp=None) -> str:
     """Rules first (deterministic, instant, and right on every golden follow-up); the LLM
     only when the previous turn names nothing the rules can carry over."""
-    if not history or not needs_context(question):
+    if not history or not needs_context(question, nlp):
         return question
     if _names(history[-1][0]) or _names(history[-1][1]) or llm is None:
-        return rule_condense(question, history)
+        return rule_condense(question, history, nlp)
     try:
-        return llm_condense(question, history, llm) or rule_condense(question, history)
+        return llm_condense(question, history, llm) or rule_condense(question, history, nlp)
     except Exception:  # a failing LLM must not fail the question
-        return rule_condense(question, history)
+        return rule_condense(question, history, nlp)

@@ -1,17 +1,20 @@
-"""Evidence: the best sentences of the retrieved chunks, as quotes with exact offsets,
-and the decision whether they answer the question at all.
+"""Evidence: the passages of the retrieved chunks that answer the question, as verbatim
+quotes with exact offsets, and the features the answerability model reads.
 
-A quote is a sentence, or a sentence joined to a neighbour it leans on ("…, he said",
-"In fact he made this point…"): always one contiguous, verbatim span of the article.
-Its score mixes embedding similarity to the question with the share of the question's
-content words it contains. Answerability needs more than similarity (see facts.py):
-- every name in the question occurs in the answering article;
-- the thing asked about ("deputy", "constituency") occurs somewhere in the collection;
-- for a typed question (how much / how many / when / who / where) a well-matching quote
-  holds a new value of that type, or says the thing is not known yet.
+A quote is a sentence, or a sentence joined to the one before it when that neighbour
+holds what the sentence leans on: the answer of the asked-for type ("… talked to the
+singer", the singer named just before) or the question's names ("both ministers", the
+ministers named just before). Sentences are scored by embedding similarity to the question
+and the IDF-weighted share of the question's words they contain. Factoid questions look for
+a named entity of the expected type (spaCy NER) that the question does not already name;
+open questions gather several quotes, across articles.
+
+Deliberately no thresholds here: whether to answer is `answerability.decide`'s call.
 """
 from __future__ import annotations
 
+import bisect
+import difflib
 import re
 import threading
 from collections import OrderedDict
@@ -24,29 +27,15 @@ from index.keyword import KeywordIndex, tokenize
 from index.store import Store
 from index.text import sentence_spans, subtract_spans
 
-from . import facts
+from .facts import says_undecided
+from .nlp import NLP, Entity
+from .question import Question
 from .retrieve import Hit
 
-# Words that say what is asked, not what it is about.
-_ASK_WORDS = set(tokenize("name names many much year date day month time happen happened say said according "
-                          "article articles mention mentioned report reported tell describe described called "
-                          "kind type number exactly specific specifically long ago currently which what whom "
-                          "thing things one ones way part role"))
-_GENERIC_FOCUS = _ASK_WORDS | {"is", "was", "are", "were", "does", "did", "do", "will", "has", "have", "can", "the",
-                               "s", "could", "would", "should", "main", "new", "two", "three", "other", "first"}
-_LEANS_BACK = re.compile(r"^[\"“'‘]|^(?:he|she|they|it|this|that|these|those|his|her|their)\b"
-                         # A definite description names what the previous sentence named:
-                         # "... produced by Acme Steel. The company was recently acquired ..."
-                         r"|^the [a-z]+ (?:was|is|has|had|will|would|said|says|also|were|are|remains|became)\b",
-                         re.IGNORECASE)
-_LEANS_ON_NEXT = re.compile(r"^(?:in fact,? (?:he|she|they)|he|she|they)\b", re.IGNORECASE)
-REL_MIN = 0.45         # relevance a quote holding the asked-for type of value needs
-REL_MIN_OTHER = 0.45   # relevance an answering quote to an untyped question needs
-
-
-def relevance(q: "Quote") -> float:
-    """Similarity and word overlap with the question, calibrated on seeds/golden.jsonl."""
-    return 0.5 * q.sim + 0.5 * q.fit
+MAX_OPEN_QUOTES = 3
+# Cosine of the asked-for noun ("how many drones") to the noun a number counts ("400 jobs")
+# below which the number counts something else (word pairs from the dev questions).
+COUNT_NOUN_MIN = 0.33
 
 
 @dataclass(eq=False)
@@ -61,17 +50,37 @@ class Quote:
     fit: float = 0.0
     score: float = 0.0
     typed: bool = False
+    candidates: tuple[str, ...] = ()
     article_text: str = ""
+    sentence: int = -1        # index of the quote's last sentence in its article
+    joined: bool = False      # extended over the sentence before
+
+    def rank_features(self, question: Question) -> dict[str, float]:
+        return {"sim": self.sim, "fit": self.fit, "typed": float(self.typed),
+                "typed_in_typed_question": float(self.typed and question.typed),
+                "lead": 1.0 / (1.0 + max(0, self.sentence)), "log_words": float(np.log1p(len(self.text.split()))),
+                "joined": float(self.joined)}
+
+
+def relevance(q: Quote) -> float:
+    """How well a quote matches the question: similarity and word overlap, equally."""
+    return 0.5 * q.sim + 0.5 * q.fit
 
 
 @dataclass
 class Evidence:
-    quotes: list[Quote]      # the numbered quotes an answer may cite (best first)
-    answerable: bool
-    qtype: str
-    reason: str
-    best: list[Quote]        # the quotes that answer (for extractive answers), best first
-    considered: list[Quote] = field(default_factory=list)  # every scored candidate (for conflicts)
+    question: Question
+    quotes: list[Quote]          # the numbered quotes an answer may cite (best first)
+    best: list[Quote]            # the quotes that answer, best first
+    considered: list[Quote] = field(default_factory=list)   # every scored candidate (for conflicts)
+    features: dict[str, float] = field(default_factory=dict)
+    answerable: bool = True
+    probability: float = 1.0
+    reason: str = ""
+
+    @property
+    def qtype(self) -> str:
+        return self.question.qtype
 
 
 class SentenceVectors:
@@ -96,179 +105,267 @@ class SentenceVectors:
             return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
 
 
-def content_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(tokenize(question)) if t not in _ASK_WORDS]
+    def similarity(self, a: "Quote", b: "Quote") -> float:
+        """Cosine of two quotes' embeddings."""
+        v = self.get([(a.source, a.start, a.end), (b.source, b.start, b.end)], [a.text, b.text])
+        return float(v[0] @ v[1])
 
 
-def question_entities(question: str) -> list[str]:
-    """Names in the question, each reduced to its head word ('Anglo-German' -> 'German')."""
-    out = []
-    # The first word of a question is capitalised as a matter of course ("Roughly", "Besides").
-    first = re.match(r"\W*([\w’'\-]+)", question)
-    if first and " " not in question.strip()[: len(first.group(0)) + 1].strip():
-        question = question[: first.start(1)] + first.group(1).lower() + question[first.end(1):]
-    for name in facts.names(question):
-        for word in name.split():
-            word = re.sub(r"[’']s$", "", word).split("-")[-1]
-            if word and word.lower() not in facts.FUNCTION and word.lower() not in {"of", "the"}:
-                out.append(word)
-    return list(dict.fromkeys(out))
+@dataclass
+class ArticleView:
+    """What evidence needs of one article: its sentences, words and entities."""
+    source: str
+    title: str
+    published: str | None
+    text: str
+    spans: list[tuple[int, int]]
+    words: set[str]
+    tokens: set[str]                 # lemma tokens of the whole article
+    sentence_tokens: list[set[str]]  # lemma tokens of each sentence
+    entities: list[Entity]
+
+    def entities_in(self, s: int, e: int) -> list[Entity]:
+        return [x for x in self.entities if x.start >= s and x.end <= e]
 
 
-def focus_word(question: str) -> str | None:
-    """The noun a question asks for: 'deputy' in "Who is Jane Smith's deputy?"."""
-    s = question.lower().replace("’", "'")
-    # Only relations of a named thing ("X's deputy", "the deputy of X"): a missing word
-    # elsewhere is more often a paraphrase than a sign of an unanswerable question.
-    for pat in (r"[a-z]'s (\w+)\b\s*(?:\?|$|\b(?:at|in|of|for)\b)", r"\bwhat(?:'s| is| was) the (\w+) of\b"):
-        m = re.search(pat, s)
-        if m and m.group(1) not in _GENERIC_FOCUS and not set(tokenize(m.group(1))) & _GENERIC_FOCUS:
-            return m.group(1)
-    return None
+class Articles:
+    def __init__(self, store: Store, nlp: NLP, size: int = 500) -> None:
+        self.store, self.nlp, self.size = store, nlp, size
+        self._views: OrderedDict[tuple[str, str], ArticleView] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, source: str) -> ArticleView | None:
+        art = self.store.get_article(source)
+        if art is None:
+            return None
+        key = (source, art.hash if hasattr(art, "hash") else str(hash(art.text)))
+        with self._lock:
+            view = self._views.get(key)
+        if view is None:
+            spans = subtract_spans(sentence_spans(art.text), list(art.boilerplate))
+            ann = self.nlp.annotate(source, art.text)
+            per_sentence = []
+            for s, e in spans:
+                lo, hi = bisect.bisect_left(ann.starts, s), bisect.bisect_left(ann.starts, e)
+                per_sentence.append(set(tokenize(" ".join(ann.lemmas[lo:hi]))) | set(tokenize(art.text[s:e])))
+            view = ArticleView(source, art.title, art.published, art.text, spans,
+                               set(re.findall(r"\w+", art.text.lower())), set().union(*per_sentence),
+                               per_sentence, ann.entities)
+            with self._lock:
+                self._views[key] = view
+                while len(self._views) > self.size:
+                    self._views.popitem(last=False)
+        return view
 
 
-def candidates(hits: list[Hit], store: Store) -> list[Quote]:
-    out: list[Quote] = []
-    seen: set[tuple[str, int, int]] = set()
-    articles = {}
+def _words(name: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", re.sub(r"['’]s\b", "", name.lower())) if len(w) > 1]
+
+
+def mentions(view: ArticleView, name: str) -> bool:
+    """The article names `name`, tolerating case, possessives and small typos."""
+    words = _words(name)
+    if not words:
+        return True
+    for w in words:
+        if w in view.words:
+            continue
+        if len(w) >= 5 and difflib.get_close_matches(w, [x for x in view.words if abs(len(x) - len(w)) <= 2],
+                                                      n=1, cutoff=0.84):
+            continue
+        return False
+    return True
+
+
+def _new_entity(ent: Entity, question: Question) -> bool:
+    words = _words(ent.text)
+    return bool(words) and not all(w in question.skip or w + "'s" in question.skip for w in words) \
+        and ent.text.lower() not in question.text.lower()
+
+
+def counts_asked(ent: Entity, question: Question, vectors: "SentenceVectors") -> bool:
+    """For "how many <noun>": the number counts that noun (or a near-synonym), or nothing named."""
+    if question.wh != "how many" or not question.head or not ent.counts:
+        return True
+    a, b = question.head.lower(), ent.counts
+    v = vectors.get([("word", a), ("word", b)], [a, b])
+    return float(v[0] @ v[1]) >= COUNT_NOUN_MIN
+
+
+def _fit(weights: dict[str, float], tokens: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
+
+def default_score(q: Quote, question: Question) -> float:
+    """Before any fit (and in the calibration's first pass): similarity and overlap."""
+    return 0.6 * q.sim + 0.4 * q.fit + (0.1 if q.typed else 0.0)
+
+
+def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Articles, vectors: SentenceVectors,
+           keywords: KeywordIndex, n_quotes: int, ranker=None) -> Evidence:
+    views: dict[str, ArticleView] = {}
+    sents: list[tuple[ArticleView, int]] = []        # (article, sentence index)
+    seen = set()
     for hit in hits:
         c = hit.chunk
-        art = articles.get(c.source) or articles.setdefault(c.source, store.get_article(c.source))
-        if art is None:
+        view = views.get(c.source) or articles.get(c.source)
+        if view is None:
             continue
-        spans = subtract_spans(sentence_spans(art.text), list(art.boilerplate))
-        for i, (s, e) in enumerate(spans):
-            if e <= c.start or s >= c.end or e - s < 12:
-                continue
-            options = [(s, e)]
-            if i > 0 and _LEANS_BACK.search(art.text[s:e]):
-                options.append((spans[i - 1][0], e))
-            if i + 1 < len(spans) and _LEANS_ON_NEXT.search(art.text[spans[i + 1][0]:spans[i + 1][1]]):
-                options.append((s, spans[i + 1][1]))
-            for qs, qe in options:
-                if (c.source, qs, qe) in seen:
-                    continue
-                seen.add((c.source, qs, qe))
-                out.append(Quote(c.source, art.title, art.published, art.text[qs:qe], qs, qe, article_text=art.text))
-    return out
-
-
-def _fit(weights: dict[str, float], text: str) -> float:
-    """IDF-weighted share of the question's content words found in the text."""
-    if not weights:
-        return 0.0
-    toks = set(tokenize(text))
-    return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
-
-
-_LOCAL = r"(?:town|city|village|site|base|airbase|air base|port|county|constituency|district|location)"
-
-
-def _is_headline(text: str) -> bool:
-    """A title line ("UK Deepens Defence Collaboration with Europe"): its capitals are not names."""
-    words = re.findall(r"[A-Za-z][\w’'\-]*", text)
-    return (not text.rstrip().endswith((".", "!", "?", '"', "”")) and len(words) >= 3
-            and sum(w[0].isupper() for w in words) >= 0.6 * len(words))
-
-
-def _has_value(q: Quote, qtype: str, question: str, terms: list[str]) -> bool:
-    if facts.says_undecided(q.text, terms):
-        return True
-    if qtype in ("person", "org", "place") and _is_headline(q.text):
-        return False
-    q_low = question.lower()
-    vals = facts.new_values(q.text, qtype, question)
-    if qtype == "place" and re.search(rf"\b(?:which|what|in what)\s+(?:\w+\s+)?{_LOCAL}\b", q_low):
-        # "Which town…?" is not answered by "in the UK".
-        vals = [v for v in vals if re.sub(r"^the\s+", "", v.lower()) not in facts.COUNTRIES]
-    if qtype == "date" and re.search(r"\bhow long ago\b", q_low):
-        vals = [v for v in vals if re.search(r"\bago\b", v, re.IGNORECASE)]
-    if qtype == "date" and re.search(r"\bwhen will\b|\bwill\b.*\bwhen\b", q_low):
-        vals = [v for v in vals if not re.search(r"\bago\b|\blast\b", v, re.IGNORECASE)]
-    if qtype == "count":
-        # The number must count the thing asked about: "400 jobs" for "how many jobs".
-        vals = [v for v in vals if any(t in terms for t in tokenize(_after(q.text, v)))]
-    return bool(vals)
-
-
-def _after(text: str, value: str) -> str:
-    i = text.find(value)
-    return " ".join(text[i + len(value):].split()[:3]) if i >= 0 else ""
-
-
-def gather(question: str, qvec: np.ndarray, hits: list[Hit], store: Store, vectors: SentenceVectors,
-           keywords: KeywordIndex, n_quotes: int) -> Evidence:
-    qtype = facts.question_type(question)
-    quotes = candidates(hits, store)
-    if not quotes:
-        return Evidence([], False, qtype, "nothing relevant was retrieved", [])
-    terms = content_terms(question)
-    # Words the collection never uses cannot match; the entity/focus checks deal with them.
-    weights = {t: keywords.idf(t) for t in terms if t in keywords}
-    vecs = vectors.get([(q.source, q.start, q.end) for q in quotes], [q.text for q in quotes])
-    for q, sim in zip(quotes, vecs @ qvec):
-        q.sim = float(sim)
-        q.fit = _fit(weights, q.text)
-        q.typed = qtype != "other" and _has_value(q, qtype, question, terms)
-        q.score = 0.6 * q.sim + 0.4 * q.fit + (0.1 if q.typed else 0.0) + (0.2 if facts.says_undecided(q.text, terms) else 0.0)
+        views[c.source] = view
+        for i, (s, e) in enumerate(view.spans):
+            if e > c.start and s < c.end and (c.source, i) not in seen and e - s >= 12:
+                seen.add((c.source, i))
+                sents.append((view, i))
+    if not sents:
+        return Evidence(question, [], [], features=features_for(question, None, [], views, keywords),
+                        answerable=False, reason="nothing relevant was retrieved")
+    weights = {t: keywords.idf(t) for t in question.terms}
+    known = {t: w for t, w in weights.items() if t in keywords}
+    texts = [v.text[v.spans[i][0]:v.spans[i][1]] for v, i in sents]
+    sims = vectors.get([(v.source, *v.spans[i]) for v, i in sents], texts) @ qvec
+    quotes = []
+    for (view, i), text, sim in zip(sents, texts, sims):
+        s, e = view.spans[i]
+        toks = view.sentence_tokens[i]
+        q = Quote(view.source, view.title, view.published, text, s, e, sim=float(sim), fit=_fit(known, toks),
+                  article_text=view.text, sentence=i)
+        prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
+        cands = [x for x in view.entities_in(s, e) if x.label in question.labels and _new_entity(x, question)
+                 and counts_asked(x, question, vectors)]
+        if question.typed and not cands and prev is not None and leans_back(text):
+            # The answer may sit in the sentence the best one leans on.
+            pc = [x for x in view.entities_in(*view.spans[prev]) if x.label in question.labels
+                  and _new_entity(x, question) and counts_asked(x, question, vectors)]
+            if pc and q.fit > 0:
+                q = _joined(q, view, prev, known)
+                cands = pc
+        elif prev is not None and question.entities and not all(mentions_text(text, n) for n in question.entities):
+            ptext = view.text[view.spans[prev][0]:view.spans[prev][1]]
+            if any(mentions_text(ptext, n) for n in question.entities):
+                q = _joined(q, view, prev, known)
+        q.candidates = tuple(dict.fromkeys(x.text for x in cands))
+        # "The site has not yet been announced" answers "Where will it be?" as well as a place would.
+        q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
+        q.score = ranker.score(q.rank_features(question)) if ranker is not None else default_score(q, question)
+        quotes.append(q)
     quotes.sort(key=lambda q: q.score, reverse=True)
-    shown = _distinct(quotes, n_quotes)
-
-    entities = question_entities(question)
-    missing = [e for e in entities if tokenize(e) and not any(t in keywords for t in tokenize(e))]
-    focus = focus_word(question)
-    if focus and not any(t in keywords for t in tokenize(focus)):
-        missing.append(focus)
-    if missing:
-        return Evidence(shown, False, qtype, f"the articles never mention {', '.join(missing)}", [], quotes)
-
-    article_tokens: dict[str, set[str]] = {}
-
-    def mentions(q: Quote, e: str) -> bool:
-        # Longer names may inflect ("Europe"/"European"); demonyms fold to places ("Scottish"/"Scotland").
-        if re.search(rf"\b{re.escape(e.lower()[:max(4, len(e) - 3)])}", q.article_text.lower()):
-            return True
-        toks = article_tokens.get(q.source)
-        if toks is None:
-            toks = article_tokens[q.source] = set(tokenize(q.article_text))
-        return bool(tokenize(e)) and all(t in toks for t in tokenize(e))
-
-    def about_entities(q: Quote) -> bool:
-        # Acronyms are often spelt out ("MoD").
-        return all(mentions(q, e) for e in entities
-                   if not (e.isupper() or len(e) <= 3 or re.fullmatch(r"[A-Z][a-z]?[A-Z]\w*", e)))
-
-    # "Who is Italy's defence minister?" asks for a relation that one passage must state.
-    owner = re.match(r"\W*(?:who|what) (?:is|was|are|were) (?:the )?([A-Z]\w+)['’]s\b", question, re.IGNORECASE)
-    if owner:
-        quotes = [q for q in quotes if _states_relation(q.text, owner.group(1), qtype, question)]
-    if qtype == "other":
-        good = [q for q in quotes if relevance(q) >= REL_MIN_OTHER and about_entities(q)]
-    else:
-        good = [q for q in quotes if q.typed and relevance(q) >= REL_MIN and about_entities(q)]
-    if not good:
-        why = "no passage matches the question" if qtype == "other" else f"no passage gives the {qtype} asked for"
-        return Evidence(shown, False, qtype, why, [], quotes)
-    # A typed question has one answer (and conflicts are added separately); a descriptive
-    # one may need a second passage.
-    second = [] if qtype != "other" else [q for q in good[1:] if q.score >= 0.9 * good[0].score
-                                          and not _overlaps(q, [good[0]])][:1]
-    best = [good[0]] + second
-    # The answering quotes lead the numbered quotes, so [1] is the best evidence.
+    if question.typed:
+        # A factoid answer is a passage holding a value of the asked-for type.
+        typed = [q for q in quotes[:8] if q.typed]
+        if typed:
+            quotes.remove(typed[0])
+            quotes.insert(0, typed[0])
+    best = [quotes[0]]
+    if question.open:
+        for q in quotes[1:]:
+            if len(best) >= MAX_OPEN_QUOTES:
+                break
+            if q.score >= quotes[0].score - 0.2 * abs(quotes[0].score) and not _overlaps(q, best):
+                best.append(q)
+    if question.open:
+        best = [_with_follow_on(q, views[q.source]) for q in best]
     rest = [q for q in quotes if not _overlaps(q, best)]
-    return Evidence(best + _distinct(rest, n_quotes - len(best)), True, qtype, "", best, quotes)
+    shown = best + _distinct(rest, max(0, n_quotes - len(best)))
+    feats = features_for(question, quotes[0], quotes, views, keywords)
+    return Evidence(question, shown, best, quotes, feats)
 
 
-def _states_relation(text: str, owner: str, qtype: str, question: str) -> bool:
-    """One sentence names the owner and gives a value of the asked-for type
-    ("France's finance minister, Jean Dupont, ..."), not two sentences side by side."""
-    for s, e in sentence_spans(text):
-        sent = text[s:e]
-        if not re.search(rf"\b{re.escape(owner)}", sent, re.IGNORECASE):
-            continue
-        if qtype == "other" or facts.new_values(sent, qtype, question):
-            return True
-    return False
+def mentions_text(text: str, name: str) -> bool:
+    low = text.lower()
+    return all(re.search(rf"\b{re.escape(w)}", low) for w in _words(name))
+
+
+def _same_paragraph(view: ArticleView, i: int, j: int) -> bool:
+    """Sentences i < j may be joined: the same paragraph, or a paragraph that ends on a full
+    sentence (a dateline or a heading names no referent)."""
+    a, b = min(i, j), max(i, j)
+    if "\n" not in view.text[view.spans[a][1]:view.spans[b][0]]:
+        return True
+    return view.text[view.spans[a][0]:view.spans[a][1]].rstrip().endswith((".", "!", "?", '"', "”", "’"))
+
+
+def _joined(q: Quote, view: ArticleView, prev: int, known: dict[str, float]) -> Quote:
+    """The quote extended back over sentence `prev` (one verbatim span)."""
+    s = view.spans[prev][0]
+    toks = view.sentence_tokens[prev] | view.sentence_tokens[prev + 1]
+    return Quote(q.source, q.title, q.published, view.text[s:q.end], s, q.end, sim=q.sim,
+                 fit=_fit(known, toks), article_text=view.text, sentence=q.sentence, joined=True)
+
+
+_LEANS_BACK = {"he", "she", "they", "it", "this", "that", "these", "those", "his", "her", "their", "but", "and"}
+# Closed-class English: words that point back to a referent named earlier.
+_POINTS_BACK = {"he", "she", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
+                "this", "these", "those", "there", "then", "both", "former", "latter"}
+
+
+def leans_back(sentence: str) -> bool:
+    """The sentence refers back to something named before it (a pronoun or demonstrative)."""
+    return any(w in _POINTS_BACK for w in re.findall(r"[a-z]+", sentence.lower()))
+
+
+def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
+    """An account often goes on in the next sentence ("… spoke with a defector." / '"…," he said.'):
+    join it when it leans back (a pronoun or a quotation opening it)."""
+    i = q.sentence + 1
+    if q.sentence < 0 or i >= len(view.spans) or not _same_paragraph(view, q.sentence, i):
+        return q
+    s, e = view.spans[i]
+    nxt = view.text[s:e]
+    first = re.match(r"\W*(\w+)", nxt)
+    if not (nxt[:1] in "\"“'‘" or (first and first.group(1).lower() in _LEANS_BACK)):
+        return q
+    return Quote(q.source, q.title, q.published, view.text[q.start:e], q.start, e, sim=q.sim, fit=q.fit,
+                 score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i)
+
+
+def features_for(question: Question, top: Quote | None, quotes: list[Quote], views: dict[str, ArticleView],
+                 keywords: KeywordIndex) -> dict[str, float]:
+    """Evidence features for the answerability model (see answerability.FEATURES)."""
+    terms = list(question.terms)
+    unknown = [t for t in terms if t not in keywords]
+    f = {
+        "typed_question": float(question.typed),
+        "open_question": float(question.open),
+        "unknown_terms": len(unknown) / len(terms) if terms else 0.0,
+        "sim": 0.0, "fit": 0.0, "typed_found": 0.0, "entity_cover_article": 1.0, "entity_cover_quote": 1.0,
+        "article_fit": 0.0, "sim_margin": 0.0, "missing_rare": 1.0, "typed_near": 0.0, "has_entities": float(bool(question.entities)),
+    }
+    if top is None:
+        return f
+    f["sim"], f["fit"], f["typed_found"] = top.sim, top.fit, float(top.typed)
+    view = views.get(top.source)
+    if question.entities and view is not None:
+        f["entity_cover_article"] = sum(mentions(view, n) for n in question.entities) / len(question.entities)
+        f["entity_cover_quote"] = sum(mentions_text(top.text, n) for n in question.entities) / len(question.entities)
+    if view is not None:
+        weights = {t: keywords.idf(t) for t in terms}
+        f["article_fit"] = _fit(weights, view.tokens)
+        # A near-miss often differs from its passage in one rare word: the rarest question
+        # word the answering quote lacks, relative to the rarest question word.
+        quote_tokens = set().union(*(view.sentence_tokens[i] for i, (s, e) in enumerate(view.spans)
+                                     if s < top.end and e > top.start))
+        known = {t: w for t, w in weights.items() if t in keywords}
+        if known:
+            f["missing_rare"] = max((w for t, w in known.items() if t not in quote_tokens), default=0.0) / max(known.values())
+    f["typed_near"] = _nearness(top, question, view) if top.typed and view is not None else 0.0
+    others = [q.sim for q in quotes if q.source != top.source]
+    f["sim_margin"] = top.sim - (max(others) if others else 0.0)
+    return f
+
+
+def _nearness(q: Quote, question: Question, view: ArticleView) -> float:
+    """1 / (1 + words between a candidate answer and the word the question asks about —
+    its head noun ("how many drones") or else its nearest content word)."""
+    words = [(m.start() + q.start, tokenize(m.group(0))) for m in re.finditer(r"[\w'’-]+", q.text)]
+    targets = set(tokenize(question.head)) if question.head else set(question.terms)
+    at = [i for i, (_, toks) in enumerate(words) if set(toks) & targets]
+    cands = [x for x in view.entities_in(q.start, q.end) if x.text in q.candidates]
+    if not at or not cands:
+        return 0.0
+    pos = [i for i, (off, _) in enumerate(words) for x in cands if x.start <= off < x.end]
+    d = min((abs(i - j) for i in pos for j in at), default=None)
+    return 0.0 if d is None else 1.0 / (1.0 + d)
 
 
 def _overlaps(q: Quote, others: list[Quote]) -> bool:

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -20,8 +21,12 @@ from index.store import Store, open_store
 
 from . import compose
 from .condense import condense
+from .prompts import ABSTAIN_TEXT
 from .conflicts import find_conflicts
-from .evidence import Evidence, SentenceVectors, gather
+from . import answerability
+from .evidence import Articles, Evidence, SentenceVectors, gather, mentions
+from .nlp import NLP, shared_nlp
+from .question import HeadTyper, Question, analyse
 from .llm import LLM, LLMUnavailable, make_llm
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
@@ -53,13 +58,20 @@ def _default_seeds() -> Path | None:
 
 class Pipeline:
     def __init__(self, settings: QASettings | None = None, *, store: Store | None = None,
-                 embedder: Embedder | None = None, llm: LLM | None = None) -> None:
+                 embedder: Embedder | None = None, llm: LLM | None = None, nlp: NLP | None = None,
+                 answer_model: answerability.AnswerabilityModel | None = None) -> None:
         self.settings = settings or QASettings.from_env()
         self.store = store or open_store(self.settings.index)
         self.embedder = embedder or get_embedder()
         self._llm = llm
         self._llm_error: str | None = None
         self.vectors = SentenceVectors(self.embedder)
+        self.nlp = nlp or shared_nlp()
+        self.head_typer = HeadTyper(self.embedder)
+        self.articles = Articles(self.store, self.nlp)
+        self._answer_model = answer_model
+        # The passage ranker: "fitted" (from answerability.json), or one passed by qa/calibrate.py.
+        self.ranker: answerability.Ranker | None | str = "fitted"
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.top_k)
         self._checked_version: int | None = None
 
@@ -108,27 +120,59 @@ class Pipeline:
             "".join(llm.stream(compose.prompt_messages("Is this a warm-up?", []), max_tokens=1))
 
     # -- answering -------------------------------------------------------------------------
+    def analyse(self, question: str) -> Question:
+        return analyse(question, self.nlp, self.head_typer)
+
+    def evidence(self, standalone: str, timings: dict[str, float] | None = None) -> Evidence:
+        """Retrieval and evidence for a standalone question, before the answer-or-refuse call."""
+        t0 = time.perf_counter()
+        question = self.analyse(standalone)
+        qvec = self.embedder.encode([question.text])[0]
+        hits = self.retriever.retrieve(question.text, qvec)
+        if timings is not None:
+            timings["retrieve"] = time.perf_counter() - t0
+        n_quotes = self.settings.n_quotes + (1 if question.open else 0)
+        ranker = (self._answer_model or answerability.load()).ranker if self.ranker == "fitted" else self.ranker
+        return gather(question, qvec, hits, self.articles, self.vectors, keyword_index(self.store), n_quotes, ranker)
+
+    def decide(self, ev: Evidence) -> Evidence:
+        """Answer or refuse, by the model fitted on development data (qa/calibrate.py)."""
+        model = self._answer_model or answerability.load()
+        if not ev.best:
+            ev.answerable, ev.probability = False, 0.0
+            return ev
+        ev.answerable, ev.probability = model.decide(ev.features)
+        if ev.question.fixed_type and not ev.best[0].typed:
+            # "When…?" answered by no date, "How many…?" by no number: the premise is not stated.
+            ev.answerable = False
+        if not ev.answerable:
+            view = self.articles.get(ev.best[0].source)
+            missing = [n for n in ev.question.entities if view is not None and not mentions(view, n)]
+            if missing:
+                ev.reason = f"the best-matching article never mentions {', '.join(missing)}"
+            elif ev.question.typed and not ev.features.get("typed_found"):
+                ev.reason = "no passage gives the kind of answer asked for"
+            else:
+                ev.reason = "no passage matches the question well enough"
+        return ev
+
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
         """Yields partial answer text while generating; the last item is the Answer."""
         t = {}
         t0 = time.perf_counter()
         question = clean_question(question)
-        history = [(str(q), str(a)) for q, a in (history or []) if q]
+        # A refusal is never context: "None of the indexed articles…" names nothing.
+        history = [(str(q), str(a)) for q, a in (history or []) if q and not str(a).startswith(ABSTAIN_TEXT)]
         mode = self.resolve_mode(mode)
         llm = self.llm(required=True) if mode == "generative" else None
         self.ensure_index()
 
-        standalone = condense(question, history, llm)
+        standalone = condense(question, history, llm, self.nlp)
         t["condense"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        qvec = self.embedder.encode([standalone])[0]
-        hits = self.retriever.retrieve(standalone, qvec)
-        t["retrieve"] = time.perf_counter() - t1
-        t1 = time.perf_counter()
-        ev: Evidence = gather(standalone, qvec, hits, self.store, self.vectors, keyword_index(self.store),
-                              self.settings.n_quotes)
-        t["select"] = time.perf_counter() - t1
+        ev = self.decide(self.evidence(standalone, t))
+        t["select"] = time.perf_counter() - t1 - t["retrieve"]
 
         base = dict(question=question, standalone_question=standalone, mode=mode)
         if not ev.answerable:
@@ -139,7 +183,8 @@ class Pipeline:
             answer = yield from compose.generative(ev, llm, self.vectors, self.settings, t, **base)
         t1 = time.perf_counter()
         if answer.answered:
-            answer.conflicts = compose.add_conflicts(answer, ev, find_conflicts)
+            answer.conflicts = compose.add_conflicts(
+                answer, ev, functools.partial(find_conflicts, similarity=self.vectors.similarity))
         answer = compose.check_verbatim(answer, self.store)
         t["verify"] = t.get("verify", 0.0) + time.perf_counter() - t1
         t["total"] = time.perf_counter() - t0

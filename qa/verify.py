@@ -102,13 +102,26 @@ _SAYS_NOTHING = set(tokenize(" ".join(facts.FUNCTION) + " said say says accordin
                              "mentioned report reported quote quotes answer question"))
 
 
-def misses_answer(answer: str, question: str, qtype: str, best: list[str]) -> str | None:
+def _gives(value: str, low_answer: str) -> bool:
+    """The answer states `value`: its numbers ("more than 400" → "400"), or its words, or a
+    name's last word ("Pistorius" for "Boris Pistorius")."""
+    digits = re.findall(r"\d+", value)
+    if digits:
+        return all(re.search(rf"(?<!\d){d}(?!\d)", low_answer.replace(",", "")) for d in digits)
+    v = _norm(value)
+    words = v.split()
+    return v in low_answer or bool(words and re.search(rf"\b{re.escape(words[-1])}\b", low_answer))
+
+
+def misses_answer(answer: str, question: str, qtype: str, best: list[str],
+                  candidates: list[str] | None = None) -> str | None:
     """Why a (verified) answer does not answer the question, or None when it does.
 
     A small model sometimes restates the question ("The minister warned about security" for "What did the minister warn about?")
     or names the asked-for thing by its common noun ("The company was acquired…"). Every
     sentence may then be supported by a quote and still leave the question unanswered.
-    `best` are the quotes the evidence step found to answer it."""
+    `best` are the quotes the evidence step found to answer it; `candidates` the values of the
+    asked-for type (NER) in them, when the question has one."""
     text = MARKER.sub("", answer)
     asked = set(tokenize(question))
     new = [t for t in tokenize(text) if t not in asked and t not in _SAYS_NOTHING]
@@ -122,7 +135,11 @@ def misses_answer(answer: str, question: str, qtype: str, best: list[str]) -> st
     # "The company was acquired…" for "Which company…?" (but "The company Acme Steel…" names it).
     if which and re.search(rf"^\W*[Tt]he {re.escape(which.group(1).lower())}\b(?!\s+[A-Z])", text):
         return f"the model did not name the {which.group(1).lower()}"
-    if qtype != "other" and best:
+    if qtype != "other" and candidates:
+        low_a = _norm(text)
+        if not any(_gives(v, low_a) for v in candidates):
+            return f"the model's answer gives no {qtype}"
+    elif qtype != "other" and best:
         low_a = _norm(text)
         wanted = [v for q in best for v in facts.new_values(q, qtype, question)]
         if wanted and not any(_norm(v) in low_a for v in wanted) and not facts.values(text, qtype):

@@ -103,7 +103,7 @@ footer { opacity: .6; }
   border-radius: 6px; background: #4f46e5; color: #fff; font-size: 11.5px; font-weight: 700; }
 .sb-title { font-weight: 650; color: #1e293b; overflow: hidden; text-overflow: ellipsis; }
 .sb-date { color: #64748b; white-space: nowrap; flex: none; }
-.sb-quote { margin-top: 5px; color: #334155; font-size: 13.5px; line-height: 1.5; font-family: Georgia, 'Times New Roman', serif; }
+.sb-quote { margin-top: 5px; white-space: pre-line; color: #334155; font-size: 13.5px; line-height: 1.5; font-family: Georgia, 'Times New Roman', serif; }
 .sb-quote::before { content: "“"; color: #a5b4fc; } .sb-quote::after { content: "”"; color: #a5b4fc; }
 .sb-src { margin-top: 5px; font-size: 11.5px; color: #94a3b8; }
 .sb-open { color: #6366f1; }

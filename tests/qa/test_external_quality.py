@@ -1,9 +1,9 @@
 """Answer quality on real data from outside the project: the `check` splits of the NewsQA and
-SQuAD 2.0 development sets (`shared/data/`, beside the repository), which are never tuned on.
+SQuAD 2.0 development sets (`shared/data/`, beside the repository). Never tuned on: the
+answerability model and passage ranker are fitted on the `dev` splits (qa/calibrate.py).
 
 The floors sit a few points under the figures measured when the model was last fitted (see
-the README), so a change that makes answering worse on real news fails here. The issue's goals (NewsQA 85%, SQuAD 75%) are
-well above these floors: raise them as the answer core improves.
+the README), so a change that makes answering worse on real news fails here.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FLOORS = {  # set: (correct, abstention recall); measured 2026-11-23: 78.9% / 92.3% and 41.9% / 30.8%
-    "newsqa-dev": (0.75, 0.85),
-    "squad2-dev": (0.38, 0.25),
+FLOORS = {  # set: (correct, abstention recall)
+    "newsqa-dev": (0.75, 0.90),   # measured 78.9% / 100% (2026-11-23)
+    "squad2-dev": (0.46, 0.48),   # measured 49.8% / 54.2%
 }
 
 

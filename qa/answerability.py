@@ -1,0 +1,79 @@
+"""Answer or refuse: a logistic regression over evidence features, fitted on real news Q&A
+(`python -m qa.calibrate`, which writes `answerability.json` beside this file).
+
+Similarity alone cannot make the call (a near-miss scores as high as a true answer), so the
+model also reads whether a value of the asked-for type was found, whether the question's
+names occur in the answering article and quote, and how much of the question the
+collection knows at all. The weights and the decision threshold come from the fit.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
+FEATURES = ("sim", "fit", "article_fit", "typed_question", "typed_found", "typed_missing", "open_question",
+            "entity_cover_article", "entity_cover_quote", "has_entities", "unknown_terms", "sim_margin", "missing_rare", "typed_near")
+
+
+def expand(feats: dict[str, float]) -> list[float]:
+    """Feature vector in FEATURES order (with the derived interaction terms)."""
+    f = dict(feats)
+    f["typed_missing"] = f.get("typed_question", 0.0) * (1.0 - f.get("typed_found", 0.0))
+    return [float(f.get(name, 0.0)) for name in FEATURES]
+
+
+RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_words", "joined")
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """Linear passage score, fitted on which passages hold the gold answer (qa/calibrate.py)."""
+    coef: tuple[float, ...]
+
+    def score(self, feats: dict[str, float]) -> float:
+        return sum(c * feats.get(name, 0.0) for c, name in zip(self.coef, RANK_FEATURES))
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    ranker: Ranker | None = None
+
+    def probability(self, feats: dict[str, float]) -> float:
+        x = expand(feats)
+        z = self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def decide(self, feats: dict[str, float]) -> tuple[bool, float]:
+        p = self.probability(feats)
+        return p >= self.threshold, p
+
+    def to_json(self) -> dict:
+        out = {"features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+               "coef": list(self.coef), "intercept": self.intercept, "threshold": self.threshold}
+        if self.ranker is not None:
+            out["ranker"] = {"features": list(RANK_FEATURES), "coef": list(self.ranker.coef)}
+        return out
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = WEIGHTS_FILE) -> AnswerabilityModel:
+    if not path.is_file():
+        raise RuntimeError(f"answerability weights {path} are missing: run `python -m qa.calibrate`")
+    data = json.loads(path.read_text())
+    if tuple(data["features"]) != FEATURES:
+        raise RuntimeError(f"{path} was fitted on other features: re-run `python -m qa.calibrate`")
+    ranker = None
+    if "ranker" in data and tuple(data["ranker"]["features"]) == RANK_FEATURES:
+        ranker = Ranker(tuple(data["ranker"]["coef"]))
+    return AnswerabilityModel(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
+                              tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]), ranker)

@@ -1,0 +1,157 @@
+"""Fit the answer-or-refuse model: `python -m qa.calibrate [--data DIR]`.
+
+Evidence features are collected for every `dev` question of the development sets
+(`shared/data/newsqa-dev`, `shared/data/squad2-dev`; never their `check` splits) and every
+question of the shipped golden set, each set weighted equally. A logistic regression
+(scikit-learn) is fitted on "answerable or not"; the threshold is then chosen to maximise
+the mean, over the sets, of the accuracy the product would get: an answerable question
+counts when the top quote holds a gold answer from the gold story, an unanswerable one when
+it is refused. Writes qa/answerability.json (kept in the repo).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from . import answerability
+from .condense import condense
+from .eval import default_golden, load_golden
+from .eval_corpus import answer_matches, corpus_pipeline, load_questions, locate
+from .pipeline import Pipeline
+from .settings import QASettings
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+SETS = ("newsqa-dev", "squad2-dev")
+
+
+def _row(name: str, ev, answerable: bool, answers: list[str], story: str | None) -> dict:
+    top = ev.best[0] if ev.best else None
+    hit = bool(top and answerable and answer_matches(" ".join(q.text for q in ev.best), answers)
+               and (story is None or any(q.source == story for q in ev.best)))
+    return {"set": name, "question": ev.question.text, "answerable": answerable, "hit": hit,
+            "features": ev.features, "x": answerability.expand(ev.features)}
+
+
+def _items(data: Path, settings: QASettings):
+    """(set name, pipeline, question, answerable, answers, gold sources) for every dev question."""
+    from tqdm import tqdm
+
+    for name in SETS:
+        folder = data / name
+        if not folder.is_dir():
+            raise SystemExit(f"{folder} not found: pass --data with the folder holding {', '.join(SETS)}")
+        corpus, qfile = locate(folder, None)
+        pipe = corpus_pipeline(corpus, settings)
+        for item in tqdm(load_questions(qfile, "dev"), desc=name, unit="q"):
+            story = item.get("story")
+            yield name, pipe, item["question"], item["answerable"], item["answers"], {story} if story else set()
+    golden = default_golden()
+    pipe = corpus_pipeline(golden.parent, settings)
+    for item in tqdm(load_golden(golden), desc="golden", unit="q"):
+        history = [tuple(h) for h in item.get("history") or []]
+        answers = list(item["facts"][0]) if item["facts"] else []
+        yield ("golden", pipe, condense(item["question"], history, None, pipe.nlp), item["kind"] != "unanswerable", answers,
+               {e["source"] for e in item["evidence"]})
+
+
+def collect(data: Path, settings: QASettings, ranker) -> tuple[list[dict], list[dict]]:
+    """Question rows (answerability) and passage rows (ranking) with `ranker` scoring passages."""
+    rows, passages = [], []
+    pipes = {}
+    for name, pipe, question, answerable, answers, sources in _items(data, settings):
+        pipes[id(pipe)] = pipe
+        pipe.ranker = ranker
+        ev = pipe.evidence(question)
+        row = _row(name, ev, answerable, answers, None)
+        row["hit"] = row["hit"] and (not sources or any(q.source in sources for q in ev.best))
+        rows.append(row)
+        if answerable:
+            for q in ev.considered:
+                label = answer_matches(q.text, answers) and (not sources or q.source in sources)
+                passages.append({"set": name, "label": bool(label), "f": q.rank_features(ev.question)})
+    return rows, passages
+
+
+def fit_ranker(passages: list[dict]) -> answerability.Ranker:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[p["f"][k] for k in answerability.RANK_FEATURES] for p in passages])
+    y = np.array([p["label"] for p in passages], dtype=int)
+    sets = [p["set"] for p in passages]
+    weight = np.array([1.0 / sets.count(s) for s in sets])
+    clf = LogisticRegression(C=1.0, max_iter=2000).fit(X, y, sample_weight=weight * len(sets) / len(set(sets)))
+    return answerability.Ranker(tuple(float(c) for c in clf.coef_[0]))
+
+
+def accuracy(rows: list[dict], answered: np.ndarray) -> dict[str, float]:
+    out = {}
+    for name in dict.fromkeys(r["set"] for r in rows):
+        idx = [i for i, r in enumerate(rows) if r["set"] == name]
+        ok = [(answered[i] and rows[i]["hit"]) if rows[i]["answerable"] else not answered[i] for i in idx]
+        out[name] = float(np.mean(ok))
+    return out
+
+
+def fit(rows: list[dict]) -> answerability.AnswerabilityModel:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([r["x"] for r in rows], dtype=float)
+    y = np.array([r["answerable"] for r in rows], dtype=int)
+    sets = [r["set"] for r in rows]
+    weight = np.array([1.0 / sets.count(s) for s in sets])
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=1.0, max_iter=2000)
+    clf.fit((X - mean) / scale, y, sample_weight=weight * len(rows) / len(set(sets)))
+    probs = clf.predict_proba((X - mean) / scale)[:, 1]
+    best_t, best = 0.5, -1.0
+    for t in np.arange(0.05, 0.96, 0.01):
+        score = float(np.mean(list(accuracy(rows, probs >= t).values())))
+        if score > best + 1e-9:
+            best_t, best = float(t), score
+    return answerability.AnswerabilityModel(answerability.FEATURES, tuple(mean.tolist()), tuple(scale.tolist()),
+                                            tuple(clf.coef_[0].tolist()), float(clf.intercept_[0]), round(best_t, 2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m qa.calibrate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding newsqa-dev/ and squad2-dev/")
+    p.add_argument("--out", type=Path, default=answerability.WEIGHTS_FILE)
+    p.add_argument("--features", type=Path, default=Path("eval-out/calibration.jsonl"),
+                   help="where to keep the collected features (for inspection)")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    settings = QASettings.from_env(mode="extractive")
+    # Pass 1: passages scored by similarity and overlap; fit the passage ranker on them.
+    _, passages = collect(args.data, settings, None)
+    ranker = fit_ranker(passages)
+    # Pass 2: evidence chosen by the fitted ranker; fit answer-or-refuse on its features.
+    rows, _ = collect(args.data, settings, ranker)
+    args.features.parent.mkdir(parents=True, exist_ok=True)
+    args.features.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    model = fit(rows)
+    model = answerability.AnswerabilityModel(model.features, model.mean, model.scale, model.coef, model.intercept,
+                                             model.threshold, ranker)
+    args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
+    X = np.array([r["x"] for r in rows])
+    answered = np.array([model.probability(r["features"]) >= model.threshold for r in rows])
+    print(f"threshold {model.threshold:.2f}; dev accuracy (answer when answerable and the top quote holds it, "
+          f"refuse otherwise): " + ", ".join(f"{k} {100 * v:.1f}%" for k, v in accuracy(rows, answered).items()))
+    print("hit rate of the top quote on answerable questions: " + ", ".join(
+        f"{s} {100 * np.mean([r['hit'] for r in rows if r['set'] == s and r['answerable']]):.1f}%"
+        for s in dict.fromkeys(r["set"] for r in rows)))
+    for name, c in zip(answerability.FEATURES, model.coef):
+        print(f"  {name:22s} {c:+.3f}")
+    print("passage ranker: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(answerability.RANK_FEATURES, ranker.coef)))
+    print(f"wrote {args.out} ({len(rows)} questions, {X.shape[1]} features)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

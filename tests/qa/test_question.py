@@ -1,0 +1,62 @@
+"""Question analysis with the real spaCy model and the real embedding model."""
+from __future__ import annotations
+
+import pytest
+
+from qa.nlp import shared_nlp
+from index.keyword import tokenize
+from qa.question import HeadTyper, analyse, strip_meta
+
+
+@pytest.fixture(scope="module")
+def ana(embedder):
+    typer = HeadTyper(embedder)
+    return lambda q: analyse(q, shared_nlp(), typer)
+
+
+@pytest.mark.parametrize("question, label", [
+    ("Who approved the budget?", "PERSON"),       # a who-question is never an amount
+    ("When did the talks collapse?", "DATE"),
+    ("Where is the new plant?", "GPE"),
+    ("How much did the bridge cost?", "MONEY"),
+    ("Which company bought the mine?", "ORG"),     # head noun typed by the embedding model
+    ("In which country did the summit take place?", "GPE"),
+    ("What percentage of voters backed the plan?", "PERCENT"),
+])
+def test_expected_answer_types(ana, question, label):
+    q = ana(question)
+    assert label in q.labels, (question, q.labels)
+    assert not q.open
+
+
+def test_who_questions_accept_organisations_and_groups(ana):
+    assert {"PERSON", "ORG", "NORP"} <= set(ana("Who is sending the troops?").labels)
+
+
+def test_how_many_knows_what_it_counts(ana):
+    q = ana("How many engineers will the new office employ?")
+    assert q.head == "engineers" and "CARDINAL" in q.labels and "MONEY" not in q.labels
+
+
+@pytest.mark.parametrize("question", [
+    "What did the mayor say about the flooding?",
+    "Why did the council close the library?",
+    "How will the new rail line be paid for?",
+    "Summarise the agreement between the two unions.",
+    "Compare what the two reports say about unemployment.",
+    "What did the defector tell reporters?",
+])
+def test_open_questions(ana, question):
+    q = ana(question)
+    assert q.open and not q.typed, (question, q)
+
+
+def test_entities_and_terms(ana):
+    q = ana("What did Angela Merkel announce in Brussels?")
+    assert "Angela Merkel" in q.entities and "Brussels" in q.entities
+    assert tokenize("announce")[0] in q.terms
+
+
+def test_where_to_look_is_not_what_to_look_for():
+    assert strip_meta("Who is the finance minister according to the articles?") == "Who is the finance minister?"
+    assert strip_meta("What do the stories say?") == "What do the stories say?"
