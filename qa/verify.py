@@ -104,7 +104,7 @@ _SAYS_NOTHING = set(tokenize(" ".join(facts.FUNCTION) + " said say says accordin
 
 def _gives(value: str, low_answer: str) -> bool:
     """The answer states `value`: its numbers ("more than 400" → "400"), or its words, or a
-    name's last word ("Pistorius" for "Boris Pistorius")."""
+    name's last word ("Okafor" for "Ada Okafor")."""
     digits = re.findall(r"\d+", value)
     if digits:
         return all(re.search(rf"(?<!\d){d}(?!\d)", low_answer.replace(",", "")) for d in digits)
