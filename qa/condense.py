@@ -67,7 +67,7 @@ def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
             words = [t for t in chunk if t.pos_ != "DET"]
             phrase, is_name = (doc[words[0].i:chunk.end].text if words else chunk.text), False
         out.append((ent.start, phrase.strip(), ent.label_, is_name))
-    # Names the NER model missed ("RBSL, a joint venture…"): proper-noun phrases.
+    # Names the NER model missed ("ACX, a joint venture…"): proper-noun phrases.
     covered = {i for e in doc.ents for i in range(e.start, e.end)}
     for ch in chunks:
         if ch.root.pos_ == "PROPN" and not any(t.i in covered for t in ch):
