@@ -23,7 +23,8 @@ from .types import Answer
 from .verify import MARKER, split_answer, supports
 
 log = logging.getLogger(__name__)
-KINDS = {"fact", "list", "unanswerable", "conflict", "followup"}
+# "open": what did X say, why, summarise (seeds/golden_open.jsonl); scored by its facts like the rest.
+KINDS = {"fact", "list", "unanswerable", "conflict", "followup", "open"}
 REQUIRED = ("id", "question", "kind", "answer", "facts", "evidence")
 
 

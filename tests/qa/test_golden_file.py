@@ -6,14 +6,17 @@ import pytest
 from qa.eval import GoldenError, load_golden
 from tests.conftest import ROOT, SEEDS
 
-SETS = [SEEDS / "golden.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"]
+SETS = [SEEDS / "golden.jsonl", SEEDS / "golden_open.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"]
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
 def test_golden_quotes_are_verbatim(path):
     items = load_golden(path, {p.name for p in SEEDS.glob("*.txt")})
     kinds = {i["kind"] for i in items}
-    assert kinds == {"fact", "list", "unanswerable", "conflict", "followup"}
+    if path.name == "golden_open.jsonl":
+        assert kinds == {"open", "unanswerable"}     # open questions and open-style false premises
+    else:
+        assert kinds == {"fact", "list", "unanswerable", "conflict", "followup"}
     for item in items:
         for ev in item["evidence"]:
             assert ev["quote"] in (SEEDS / ev["source"]).read_text(encoding="utf-8"), item["id"]
@@ -42,3 +45,9 @@ def test_bad_golden_lines_are_named(tmp_path, line, message):
     f.write_text(good + "\n" + line + "\n")
     with pytest.raises(GoldenError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_golden(f, {"000_469921e68f22111a.txt"})
+
+
+def test_open_question_set_is_a_golden_set():
+    # `sourcebook eval --golden seeds/golden_open.jsonl` scores the open questions by their facts.
+    items = load_golden(SEEDS / "golden_open.jsonl")
+    assert sum(i["kind"] == "open" for i in items) >= 14
