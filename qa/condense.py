@@ -1,30 +1,30 @@
 """Follow-ups into standalone questions.
 
-Rule-based: a question that leans on the conversation (a pronoun, or "the factory" with
-no name) gets the names from the previous turn: the previous answer's new names first
-(the answer to "which company" is the company), then the previous question's. The LLM
-variant is used when one is available and its rewrite passes sanity checks.
+A question that leans on the conversation (a pronoun, "that company", or a few words naming
+nothing) has its pronouns replaced by what the previous turn named (spaCy entities and noun
+phrases; the previous answer's new names first, since the answer to "which company" is the
+company). When no pronoun can be resolved, the previous turn's names are appended instead.
+The LLM rewrites only when the previous turn names nothing, and its rewrite must pass
+sanity checks.
 """
 from __future__ import annotations
 
 import re
 
 from . import facts
+from .english import ANAPHORA, DEMONSTRATIVES, POSSESSIVES, PRONOUN_GROUP
 from .llm import LLM, complete
 from .prompts import CONDENSE_SYSTEM, CONDENSE_USER
 
 History = list[tuple[str, str]]
 _CITATION = re.compile(r"\[\d+\]")
-# Closed-class English: words that point back into the conversation.
-_ANAPHORA = {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers",
-             "this", "that", "these", "those", "there", "then", "same", "other"}
 _ELLIPSIS_WORDS = 4     # "How many jobs?", "And the date?": too short to stand alone
 
 
 def needs_context(question: str, nlp=None) -> bool:
     """A pronoun or demonstrative pointing back, or an elliptical question naming nothing."""
     words = re.findall(r"[\w']+", question.lower())
-    if any(w in _ANAPHORA for w in words):
+    if any(w in ANAPHORA for w in words):
         return True
     if len(words) <= _ELLIPSIS_WORDS:
         if nlp is None:
@@ -39,10 +39,6 @@ def _names(text: str) -> list[str]:
 
 
 _VALUE_LABELS = {"CARDINAL", "ORDINAL", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY"}
-_PERSON_WORDS = {"he", "him", "his", "she", "her", "hers"}
-_THING_WORDS = {"it", "its", "they", "them", "their", "theirs"}
-_POSSESSIVE = {"his", "her", "its", "their"}
-_DEMONSTRATIVE = {"that", "this", "these", "those"}
 
 
 def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
@@ -77,10 +73,6 @@ def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
     return list(dict.fromkeys((p, lab, name) for _, p, lab, name in sorted(out)))
 
 
-_GROUPS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she",
-           "it": "it", "its": "it", "they": "they", "them": "they", "their": "they", "theirs": "they"}
-
-
 def _substitute(question: str, history: History, nlp) -> str | None:
     """Replace the pronouns (and "that company"-style phrases) pointing back with what the
     previous turn named; None when the question leans on something no rule can resolve.
@@ -102,7 +94,7 @@ def _substitute(question: str, history: History, nlp) -> str | None:
         if tok.i in skip:
             continue
         low = tok.lower_
-        group = _GROUPS.get(low)
+        group = PRONOUN_GROUP.get(low)
         ref = None
         if group and chosen and group not in chosen:
             group = None          # one referent per question; "Where does it build them?" keeps "them"
@@ -113,7 +105,7 @@ def _substitute(question: str, history: History, nlp) -> str | None:
                 (pick(lambda lab, name: True) if group == "they" else None)
         elif low == "there":
             ref = pick(lambda lab, name: lab in ("GPE", "LOC", "FAC") and name)
-        elif low in _DEMONSTRATIVE and tok.dep_ == "det" and tok.head.pos_ == "NOUN" and tok.head.i == tok.i + 1:
+        elif low in DEMONSTRATIVES and tok.dep_ == "det" and tok.head.pos_ == "NOUN" and tok.head.i == tok.i + 1:
             ref = pick(lambda lab, name: lab != "PERSON" and name)
             if ref:
                 chosen[f"det{tok.i}"] = ref
@@ -131,16 +123,15 @@ def _substitute(question: str, history: History, nlp) -> str | None:
         if low == "there":
             chosen["there"] = ref
             ref = f"in {ref}"
-        if low in _POSSESSIVE and tok.tag_ == "PRP$":
+        if low in POSSESSIVES and tok.tag_ == "PRP$":
             ref += "'s"
         out.append(ref + tok.whitespace_)
         changed = True
     return "".join(out) if changed else None
 
 
-def rule_condense(question: str, history: History, nlp=None) -> str:
-    if not history or not needs_context(question, nlp):
-        return question
+def _rule_condense(question: str, history: History, nlp=None) -> str:
+    """For a question that needs the context (see `needs_context`)."""
     if nlp is not None:
         resolved = _substitute(question, history, nlp)
         if resolved:
@@ -170,8 +161,8 @@ def condense(question: str, history: History | None, llm: LLM | None = None, nlp
     if not history or not needs_context(question, nlp):
         return question
     if _names(history[-1][0]) or _names(history[-1][1]) or llm is None:
-        return rule_condense(question, history, nlp)
+        return _rule_condense(question, history, nlp)
     try:
-        return llm_condense(question, history, llm) or rule_condense(question, history, nlp)
+        return llm_condense(question, history, llm) or _rule_condense(question, history, nlp)
     except Exception:  # a failing LLM must not fail the question
-        return rule_condense(question, history, nlp)
+        return _rule_condense(question, history, nlp)

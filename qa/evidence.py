@@ -27,6 +27,7 @@ from index.keyword import KeywordIndex, tokenize
 from index.store import Store
 from index.text import sentence_spans, subtract_spans
 
+from .english import OPENS_ON_BEFORE, POINTS_BACK
 from .facts import says_undecided
 from .nlp import NLP, Entity
 from .question import Question
@@ -143,7 +144,7 @@ class Articles:
             view = self._views.get(key)
         if view is None:
             spans = subtract_spans(sentence_spans(art.text), list(art.boilerplate))
-            ann = self.nlp.annotate(source, art.text)
+            ann = self.nlp.annotate(art.text)
             per_sentence = []
             for s, e in spans:
                 lo, hi = bisect.bisect_left(ann.starts, s), bisect.bisect_left(ann.starts, e)
@@ -293,15 +294,9 @@ def _joined(q: Quote, view: ArticleView, prev: int, known: dict[str, float]) -> 
                  fit=_fit(known, toks), article_text=view.text, sentence=q.sentence, joined=True)
 
 
-_LEANS_BACK = {"he", "she", "they", "it", "this", "that", "these", "those", "his", "her", "their", "but", "and"}
-# Closed-class English: words that point back to a referent named earlier.
-_POINTS_BACK = {"he", "she", "they", "him", "her", "them", "his", "hers", "its", "their", "theirs",
-                "this", "these", "those", "there", "then", "both", "former", "latter"}
-
-
 def leans_back(sentence: str) -> bool:
     """The sentence refers back to something named before it (a pronoun or demonstrative)."""
-    return any(w in _POINTS_BACK for w in re.findall(r"[a-z]+", sentence.lower()))
+    return any(w in POINTS_BACK for w in re.findall(r"[a-z]+", sentence.lower()))
 
 
 def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
@@ -313,7 +308,7 @@ def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
     s, e = view.spans[i]
     nxt = view.text[s:e]
     first = re.match(r"\W*(\w+)", nxt)
-    if not (nxt[:1] in "\"“'‘" or (first and first.group(1).lower() in _LEANS_BACK)):
+    if not (nxt[:1] in "\"“'‘" or (first and first.group(1).lower() in OPENS_ON_BEFORE)):
         return q
     return Quote(q.source, q.title, q.published, view.text[q.start:e], q.start, e, sim=q.sim, fit=q.fit,
                  score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i)

