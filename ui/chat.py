@@ -40,7 +40,8 @@ def qa_history(messages: Messages | None) -> list[tuple[str, str]]:
             question = render.plain_text(text).strip()
         elif m.get("role") == "assistant" and question:
             answer = render.answer_text_of(text)
-            if answer and 'class="sb-answer sb-error"' not in text:
+            # Neither a failed turn nor a refusal is context for a follow-up.
+            if answer and not any(f'class="sb-answer {kind}"' in text for kind in ("sb-error", "sb-abstain")):
                 pairs.append((question, answer))
             question = None
     return pairs

@@ -13,7 +13,11 @@ import re
 from typing import Iterable
 from urllib.parse import quote, unquote
 
+from qa.prompts import ABSTAIN_TEXT
+
 ABSTAIN_TITLE = "The articles don't cover this"
+# qa's refusal sentences say what the title already says; the chat shows only the reason.
+_REFUSAL_SENTENCES = re.findall(r"[^.]+\.", ABSTAIN_TEXT)
 CITE_PREFIX = "sb-cite/"
 MARKER = re.compile(r"\[(\d+)\]")
 _ANSWER_TEXT = re.compile(r'<div class="sb-answer-text">(.*?)</div>', re.S)
@@ -136,14 +140,31 @@ def render_notes(notes: Iterable[str]) -> str:
     return f'<div class="sb-notes">{items}</div>' if items else ""
 
 
+def refusal_reason(text: str) -> str:
+    """Why the articles don't answer, without the refusal sentence itself ('' when none is given)."""
+    reason = (text or "").strip()
+    for sentence in _REFUSAL_SENTENCES:
+        if reason.startswith(sentence.strip()):
+            reason = reason[len(sentence.strip()):].strip()
+    if reason.startswith("(") and reason.endswith(")"):
+        reason = reason[1:-1].strip()
+    return reason[:1].upper() + reason[1:]
+
+
+def render_refusal(answer, notes: list[str]) -> str:
+    """The refusal said once: the title, then only the reason qa gives for it."""
+    reason = refusal_reason(answer.text)
+    body = f'<div class="sb-answer-text">{esc_lines(reason)}</div>' if reason else ""
+    return (f'<div class="sb-answer sb-abstain"><div class="sb-abstain-title">'
+            f'<span class="sb-icon">∅</span>{esc(ABSTAIN_TITLE)}</div>{body}'
+            f'{render_notes(notes)}{render_meta(answer)}</div>')
+
+
 def render_answer(answer, notes: Iterable[str] = ()) -> str:
     """Chat HTML for a final Answer: text with clickable [n], conflicts, citation cards."""
     notes = [*answer.notes, *notes]
     if not answer.answered:
-        return (f'<div class="sb-answer sb-abstain"><div class="sb-abstain-title">'
-                f'<span class="sb-icon">∅</span>{esc(ABSTAIN_TITLE)}</div>'
-                f'<div class="sb-answer-text">{esc_lines(answer.text)}</div>'
-                f'{render_notes(notes)}{render_meta(answer)}</div>')
+        return render_refusal(answer, notes)
     cites = {c.n: c for c in answer.citations}
     text = _marker_links(esc_lines(answer_body(answer)), cites)
     conflicts = "".join(render_conflict(c, cites) for c in answer.conflicts)

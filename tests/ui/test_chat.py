@@ -43,6 +43,15 @@ def test_follow_up_history_comes_from_the_rendered_chat(ui_settings):
     assert len(follow) == 4 and "Telford" in follow[-1]["content"]
 
 
+def test_a_refusal_shows_its_message_once_and_is_not_history(ui_settings):
+    messages = last(respond("Who won the 2022 FIFA World Cup?", [], "extractive", 3, settings=ui_settings))
+    shown = render.plain_text(messages[-1]["content"])
+    assert "sb-abstain" in messages[-1]["content"]
+    assert shown.count(render.ABSTAIN_TITLE) == 1 and shown.count("don't") == 1, shown
+    assert "None of the indexed articles" not in shown
+    assert qa_history(messages) == []
+
+
 def test_respond_shows_errors_and_ignores_blank_input(ui_settings):
     assert list(respond("   ", [], "extractive", 3, settings=ui_settings)) == []
     final = last(respond("x" * 2500, [], "extractive", 3, settings=ui_settings))

@@ -8,6 +8,7 @@ import pytest
 
 from index import Article
 from qa import Answer, Citation, Conflict, ConflictSide
+from qa.prompts import ABSTAIN_TEXT
 from ui import render
 
 TEXT = ("Britain and Germany signed a pact.\nSigned in Berlin on 24 July 2024, the declaration was formalised. "
@@ -95,6 +96,15 @@ def test_abstention_looks_different_and_keeps_the_reason():
     assert "The articles don&#x27;t cover this" in out
     assert "never mention Australia" in out
     assert "sb-card" not in out
+
+
+@pytest.mark.parametrize("reason", ["", " (the best-matching article never mentions Australia.)"])
+def test_a_refusal_is_said_once(reason):
+    out = render.plain_text(render.render_answer(Answer(ABSTAIN_TEXT + reason, False, mode="extractive")))
+    assert out.count("don't") == 1 and render.ABSTAIN_TITLE in out
+    assert "None of the indexed articles" not in out
+    if reason:
+        assert "The best-matching article never mentions Australia." in out and "(" not in out
 
 
 def test_conflict_callout_names_both_sides_and_sources():
