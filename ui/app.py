@@ -81,9 +81,6 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
                                              scale=8, lines=1, max_lines=6, autofocus=True, elem_id="sb-input",
                                              container=False)
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="sb-send")
-                        with gr.Row():
-                            clear = gr.Button("Clear conversation", size="sm", variant="secondary", scale=0,
-                                              min_width=170, elem_id="sb-clear")
                     with gr.Column(scale=2, min_width=340, elem_id="sb-source-col"):
                         panel = gr.HTML(render.render_panel_message(PANEL_HINT), elem_id="sb-source",
                                         js_on_load=None)
@@ -123,7 +120,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         def reset():
             return [], render.render_panel_message(PANEL_HINT), ""
 
-        clear.click(reset, None, [chatbot, panel, cite_box], queue=False, **private)
+        # The chat's own clear button (its toolbar, once there is a conversation) is the only one.
         chatbot.clear(reset, None, [chatbot, panel, cite_box], queue=False, **private)
         cite_btn.click(_open, [cite_box], [panel], js=theme.JS_TAKE_CITE, queue=False, **private).then(
             None, None, None, js=theme.SCROLL_TO_MARK, **private)
