@@ -114,9 +114,27 @@ def find_published(text: str, max_lines: int = 15) -> str | None:
     return None
 
 
+TITLE_CHARS = 80                      # a derived title's budget, the ellipsis not counted
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9])")
+# Nothing a title may end on when it is cut short: a dangling comma, dash or opening quote.
+_CUT_TAIL = " ,;:–—-“‘(\"'"
+
+
+def shorten(sentence: str, limit: int = TITLE_CHARS) -> str:
+    """The sentence as a title: whole when it fits (no final full stop), else cut at the last
+    word boundary within `limit` characters and ended with '…'. Only a single word longer
+    than `limit` is cut inside the word: there is no boundary to cut at."""
+    s = " ".join(sentence.split())
+    if len(s) <= limit:
+        return s[:-1] if s.endswith(".") and not s.endswith("..") else s
+    cut = s[:limit + 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else s[:limit]
+    return cut.rstrip(_CUT_TAIL) + "…"
+
+
 def derive_title(text: str, filename: str) -> str:
     """The file's own headline: a Markdown heading or a short first line; else the first
-    sentence, shortened; else a readable form of the file name."""
+    sentence, shortened at a word boundary; else a readable form of the file name."""
     for _, line in _lines(text):
         s = line.strip()
         if not s or _BOILERPLATE.match(s):
@@ -126,9 +144,7 @@ def derive_title(text: str, filename: str) -> str:
             return heading
         if len(s) <= 120 and not s.endswith((".", ",", ";", ":")):
             return s
-        words = s.split()
-        short = " ".join(words[:12])
-        return short.rstrip(",;:") + ("…" if len(words) > 12 else "")
+        return shorten(_SENTENCE_END.split(s, 1)[0])
     stem = Path(filename).stem
     return re.sub(r"[_\-]+", " ", stem).strip().capitalize() or filename
 

@@ -1,6 +1,6 @@
 import pytest
 
-from index.loaders import LoadError, decode, derive_title, find_published, load_bytes
+from index.loaders import TITLE_CHARS, LoadError, decode, derive_title, find_published, load_bytes
 from tests.conftest import SEEDS
 
 
@@ -61,6 +61,30 @@ def test_title_fallbacks():
     assert derive_title("# Heading here\nbody", "a.md") == "Heading here"
     assert derive_title("\n\n", "my_file-name.txt") == "My file name"
     assert find_published("Title\n\n24 July 2024\nbody") == "2024-07-24"
+
+
+LEAD = ("Engineers at the Kestrel harbour authority finally completed the extraordinarily complicated "
+        "replacement of two hundred and forty corroded suspension cables on Monday, the council said.")
+
+
+def test_an_untitled_article_is_titled_by_its_lead_cut_at_a_word_boundary():
+    title = derive_title(LEAD + "\nSecond paragraph.", "kestrel.txt")
+    assert title.endswith("…") and len(title) <= TITLE_CHARS + 1
+    kept = title[:-1]
+    assert LEAD.startswith(kept) and LEAD[len(kept)] == " ", title    # whole words only
+    assert kept[-1].isalnum() and len(kept.split()) >= 8
+
+
+def test_a_short_lead_sentence_is_the_whole_title():
+    assert derive_title("The bridge reopened on Monday. Engineers replaced 240 cables over eight long months "
+                        "of work, the city council said in a statement.", "b.txt") == "The bridge reopened on Monday"
+    assert derive_title("Dockers strike over pay. " + "More detail follows here. " * 10, "c.txt") == (
+        "Dockers strike over pay")
+
+
+def test_a_title_without_word_boundaries_is_still_bounded():
+    title = derive_title("x" * 500 + ".", "x.txt")
+    assert title == "x" * TITLE_CHARS + "…"
 
 
 def test_pdf_text_and_no_text_layer(tmp_path):
