@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--no-prune", action="store_true", help="keep articles whose files are gone from the folder")
     pi.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
     pi.add_argument("--list", action="store_true", help="list the indexed articles")
-    pi.add_argument("--remove", nargs="+", metavar="SOURCE", help="remove articles from the index")
+    pi.add_argument("--remove", nargs="+", metavar="SOURCE",
+                    help="remove articles from the index (a copy uploaded through the web library is deleted too)")
     pi.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
     pi.set_defaults(func=cmd_index)
 

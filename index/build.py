@@ -179,11 +179,21 @@ def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], batc
 
 
 def remove_articles(sources: list[str], *, settings: IndexSettings | None = None) -> list[str]:
-    """Remove articles from the index by source; returns those that were indexed."""
-    store = open_store(settings or IndexSettings.from_env())
+    """Remove articles from the index by source; returns those that were indexed.
+
+    An article uploaded through the web library is deleted from the data folder's uploads/
+    too: that copy is Sourcebook's own, and nothing else would ever remove it. Files indexed
+    from anywhere else are left alone."""
+    settings = settings or IndexSettings.from_env()
+    store = open_store(settings)
     known = store.article_hashes()
     gone = [s for s in sources if s in known]
     old_ids = [i for s in gone for i in store.chunk_ids(s)]
     store.commit([], gone)
     store.delete_vectors(old_ids)
+    uploads = settings.uploads_path.resolve()
+    for source in gone:
+        path = (uploads / source).resolve()
+        if Path(known[source][1]).resolve() == uploads and path.is_relative_to(uploads):
+            path.unlink(missing_ok=True)
     return gone

@@ -58,3 +58,8 @@ class IndexSettings:
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Where the web library keeps the files users upload (Sourcebook's own copies)."""
+        return self.home / "uploads"

@@ -15,7 +15,7 @@ import gradio as gr
 
 from qa import QASettings
 
-from . import render, theme
+from . import render, theme, upload_guard
 from .chat import ask_api, open_citation, respond
 from .library import MAX_UPLOAD_BYTES
 from .tabs import evaluate_tab, library_tab, settings_tab
@@ -158,7 +158,8 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     demo.queue(max_size=64)
     return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
                        quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, footer_links=["api"],
-                       theme=theme.theme(), css=theme.CSS, js=theme.JS, auth_message="Sign in to Sourcebook.")
+                       theme=theme.theme(), css=theme.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
+                       auth_message="Sign in to Sourcebook.")
 
 
 def _warm_up() -> None:

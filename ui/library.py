@@ -22,7 +22,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def uploads_dir(settings: IndexSettings) -> Path:
-    return settings.home / "uploads"
+    return settings.uploads_path
 
 
 def safe_name(name: str) -> str:
@@ -50,6 +50,18 @@ class UploadResult:
         return not self.rejected and self.error is None and (self.report is None or self.report.ok)
 
 
+def too_large(size: int, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+    return f"too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB): split it into smaller files"
+
+
+def named_files(payload) -> tuple[list[str], list[str]]:
+    """Gradio's raw File payload -> (paths of its copies, the names the user's files had)."""
+    items = payload if isinstance(payload, list) else [payload] if payload else []
+    items = [f if isinstance(f, dict) else getattr(f, "model_dump", lambda: {})() for f in items]
+    items = [f for f in items if f.get("path")]
+    return [str(f["path"]) for f in items], [str(f.get("orig_name") or Path(f["path"]).name) for f in items]
+
+
 def check_upload(path: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> str | None:
     """Why a file cannot be uploaded, or None."""
     if path.suffix.lower() not in ALLOWED:
@@ -59,7 +71,7 @@ def check_upload(path: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> str | None:
     except OSError as exc:
         return f"cannot read the upload ({exc.strerror or exc})"
     if size > max_bytes:
-        return f"too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB)"
+        return too_large(size, max_bytes)
     if size == 0:
         return "empty file"
     return None
@@ -117,17 +129,13 @@ def _restore(target: Path, backup: Path | None) -> None:
 
 
 def remove(source: str, settings: IndexSettings) -> tuple[bool, str]:
-    """Remove an article from the index; an uploaded file is deleted too (or it would come back)."""
+    """Remove an article from the index (`remove_articles` deletes an uploaded copy too)."""
     rows = {r["source"]: r for r in list_articles(settings=settings)}
     row = rows.get(source)
     if row is None:
         return False, f"{source} is not in the library."
     remove_articles([source], settings=settings)
-    up = uploads_dir(settings).resolve()
-    if Path(row["root"]).resolve() == up:
-        path = (up / source).resolve()
-        if path.is_relative_to(up):
-            path.unlink(missing_ok=True)
+    if Path(row["root"]).resolve() == uploads_dir(settings).resolve():
         return True, f"Removed {source} and its uploaded file."
     return True, f"Removed {source} from the library (the file in {row['root']} was left in place)."
 

@@ -246,16 +246,28 @@ def render_library(rows: list[dict]) -> str:
 
 
 def render_index_report(report, saved: dict[str, str], rejected: dict[str, str]) -> str:
-    """What an upload did: indexed files, and every failure named with its reason."""
+    """What an upload did, each file under the name the user gave it (`saved`: that name ->
+    the library's name for it; `rejected`: that name -> why it was never saved)."""
+    given = {new: orig for orig, new in saved.items()}
+
+    def named(source: str) -> str:
+        orig = given.get(source, source)
+        also = f' <span class="sb-note-li">(in the library as {esc(source)})</span>' if orig != source else ""
+        return f"<b>{esc(orig)}</b>{also}"
+
     ok = [*report.added, *report.updated] if report else []
     same = list(report.unchanged) if report else []
-    failed = {**rejected, **(report.failed if report else {})}
-    items = [f'<li class="sb-ok">Indexed <b>{esc(s)}</b></li>' for s in ok]
-    items += [f'<li class="sb-ok">Already indexed, unchanged: <b>{esc(s)}</b></li>' for s in same]
+    failed = {**{given.get(s, s): why for s, why in (report.failed if report else {}).items()}, **rejected}
+    items = [f'<li class="sb-ok">Indexed {named(s)}</li>' for s in ok]
+    items += [f'<li class="sb-ok">Already indexed, unchanged: {named(s)}</li>' for s in same]
     items += [f'<li class="sb-fail">Failed <b>{esc(name)}</b>: {esc(why)}</li>' for name, why in failed.items()]
-    renamed = [f'<li class="sb-note-li">Saved <b>{esc(orig)}</b> as <b>{esc(new)}</b></li>'
-               for orig, new in saved.items() if orig != new]
-    return f'<ul class="sb-report">{"".join(items + renamed) or "<li>No files.</li>"}</ul>'
+    return f'<ul class="sb-report">{"".join(items) or "<li>No files.</li>"}</ul>'
+
+
+def render_report_line(message: str, ok: bool | None = None) -> str:
+    """One line in the Library tab's report: done (ok), failed (not ok) or a plain hint (None)."""
+    css = {True: "sb-ok", False: "sb-fail", None: "sb-note-li"}[ok]
+    return f'<ul class="sb-report"><li class="{css}">{esc(message)}</li></ul>'
 
 
 def _metric(v) -> str:

@@ -5,7 +5,7 @@ import gradio as gr
 
 from qa import QASettings
 
-from . import evaluate, library, render
+from . import evaluate, library, render, upload_guard
 
 MODE_CHOICES = [("Generative — the local model writes a short answer from the quotes", "generative"),
                 ("Extractive — the answer is the best quotes themselves (fast, no model)", "extractive")]
@@ -43,22 +43,26 @@ def library_tab(settings: QASettings, model_queue: dict):
         return render.render_library(rows), gr.Dropdown(choices=choices, value=None)
 
     def do_upload(files, progress=gr.Progress(track_tqdm=True)):
-        if not files:
-            return (render.render_index_report(None, {}, {"(nothing)": "choose files to upload first"}),
-                    *listing(), None)
+        # Raw payload (preprocess=False): Gradio's own processing would hand over only its
+        # sanitised copies' paths, and the report must name the files as the user knows them.
+        paths, names = library.named_files(files)
+        if not paths:
+            return render.render_report_line("Choose files to upload first."), *listing(), None
         progress(0, desc="Indexing")
-        result = library.upload([str(f) for f in files], idx, progress=True)
+        result = library.upload(paths, idx, names=names, progress=True)
         report = render.render_index_report(result.report, result.saved, result.rejected)
         if result.error:
             report = render.render_panel_message(result.error, "Upload failed") + report
         return report, *listing(), None
 
+    def report_oversize(value):
+        return render.render_index_report(None, {}, upload_guard.rejected(value))
+
     def do_remove(source):
         if not source:
-            return render.render_index_report(None, {}, {"(nothing)": "choose an article to remove"}), *listing()
+            return render.render_report_line("Choose an article to remove first."), *listing()
         ok, message = library.remove(source, idx)
-        css = "sb-ok" if ok else "sb-fail"
-        return f'<ul class="sb-report"><li class="{css}">{render.esc(message)}</li></ul>', *listing()
+        return render.render_report_line(message, ok), *listing()
 
     with gr.Tab("Library", id="library") as tab:
         table = gr.HTML(elem_id="sb-library", js_on_load=None)
@@ -71,7 +75,11 @@ def library_tab(settings: QASettings, model_queue: dict):
                 remove_dd = gr.Dropdown(choices=[], label="Remove an article", elem_id="sb-remove-choice")
                 remove_btn = gr.Button("Remove from library", variant="stop", elem_id="sb-remove")
         report = gr.HTML(elem_id="sb-report", js_on_load=None)
-    upload_btn.click(do_upload, [files], [report, table, remove_dd, files], **model_queue, **PRIVATE)
+        oversize = gr.Textbox(visible="hidden", elem_id=upload_guard.BOX_ID)
+        oversize_btn = gr.Button("report", visible="hidden", elem_id=upload_guard.BUTTON_ID)
+    upload_btn.click(do_upload, [files], [report, table, remove_dd, files], preprocess=False, **model_queue,
+                     **PRIVATE)
+    oversize_btn.click(report_oversize, [oversize], [report], js=upload_guard.TAKE, queue=False, **PRIVATE)
     remove_btn.click(do_remove, [remove_dd], [report, table, remove_dd], **model_queue, **PRIVATE)
     tab.select(listing, None, [table, remove_dd], queue=False, **PRIVATE)
     return table, listing, [table, remove_dd]

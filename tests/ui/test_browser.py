@@ -176,3 +176,44 @@ def test_library_upload_and_remove(page, tmp_path, ui_settings):
     expect(page.locator("#sb-library")).not_to_contain_text("Lighthouse keepers")
     assert "Lighthouse report.txt" not in {a["source"] for a in list_articles(settings=ui_settings.index)}
     assert not page.problems, page.problems
+
+
+def test_upload_over_the_limit_is_reported_once_and_names_stay_the_users(page, tmp_path, ui_settings):
+    from playwright.sync_api import expect
+
+    from ui import library
+
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(library.MAX_UPLOAD_BYTES + 1)     # sparse: over the limit without writing 20 MB
+    odd = tmp_path / "Budget $5m! {draft}.txt"       # Gradio's copy drops "$", "!" and braces
+    odd.write_text("Harbour budget approved\nThe Skerry harbour board approved a budget of 5 million pounds.\n")
+    page.get_by_role("tab", name="Library").click()
+    box, report = page.locator("#sb-upload"), page.locator("#sb-report")
+
+    page.locator("#sb-upload input[type=file]").set_input_files([str(big), str(odd)])
+    expect(report.locator(".sb-fail")).to_have_text(re.compile(r"^Failed big\.txt: too large \(20\.0 MB; the limit "
+                                                               r"is 20 MB\)"), timeout=TIMEOUT)
+    expect(box.locator("table tr")).to_have_count(1, timeout=TIMEOUT)     # the file that fits is kept
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("exceed the maximum allowed size").count() == 0   # no second (Gradio) error
+    assert "Error" not in box.inner_text()
+    page.click("#sb-index")
+    expect(report.locator(".sb-ok")).to_contain_text("Indexed Budget $5m! {draft}.txt", timeout=TIMEOUT)
+
+    # over the limit alone: reported, and the box takes the next file as usual
+    page.locator("#sb-upload input[type=file]").set_input_files([str(big)])
+    expect(report.locator(".sb-fail")).to_have_count(1, timeout=TIMEOUT)
+    expect(report).to_contain_text("big.txt: too large")
+    page.wait_for_timeout(1000)
+    assert "Error" not in box.inner_text() and page.get_by_text("exceed the maximum allowed size").count() == 0
+    page.click("#sb-index")
+    expect(report).to_have_text("Choose files to upload first.", timeout=TIMEOUT)
+    page.locator("#sb-upload input[type=file]").set_input_files([str(odd)])
+    expect(box.locator("table tr")).to_have_count(1, timeout=TIMEOUT)
+    page.click("#sb-index")
+    expect(report.locator(".sb-ok")).to_contain_text("Already indexed, unchanged: Budget $5m! {draft}.txt",
+                                                     timeout=TIMEOUT)
+    source = library.safe_name(odd.name)
+    assert library.remove(source, ui_settings.index)[0]
+    assert not page.problems, page.problems

@@ -85,3 +85,45 @@ def test_remove_deletes_the_uploaded_file_too(idx, tmp_path, embedder):
     assert not (library.uploads_dir(idx) / "bridge.txt").exists()
     ok, message = library.remove("bridge.txt", idx)
     assert not ok and "not in the library" in message
+
+
+def test_cli_remove_deletes_the_uploaded_copy_like_the_library(idx, tmp_path, embedder, monkeypatch, capsys):
+    from index import build_index
+    from sourcebook_cli import main
+
+    monkeypatch.setenv("SOURCEBOOK_HOME", str(idx.home))
+    library.upload([write(tmp_path / "in", "bridge.txt", ARTICLE)], idx)
+    elsewhere = write(tmp_path / "mine", "own.txt", ARTICLE.replace("Kestrel", "Osprey"))
+    build_index([elsewhere], settings=idx, prune=False, embedder=embedder)
+    assert main(["index", "--remove", "bridge.txt", "own.txt"]) == 0
+    assert "removed 2" in capsys.readouterr().out
+    assert list_articles(settings=idx) == []
+    assert not (library.uploads_dir(idx) / "bridge.txt").exists()
+    assert elsewhere.read_text().startswith("Harbour bridge")     # not Sourcebook's copy: left in place
+
+
+def test_the_upload_report_names_the_users_files(idx, tmp_path, embedder):
+    from ui import render
+
+    # What Gradio hands over unprocessed: its sanitised copy, and the name the file had.
+    copy = write(tmp_path / "gradio-cache", "Budget 5m draft.txt", ARTICLE)
+    payload = [{"path": str(copy), "orig_name": "Budget $5m! {draft}.txt", "size": len(ARTICLE)},
+               {"path": str(write(tmp_path / "gradio-cache", "x.exe", "MZ")), "orig_name": "tool (1).exe"}]
+    paths, names = library.named_files(payload)
+    assert names == ["Budget $5m! {draft}.txt", "tool (1).exe"] and paths[0] == str(copy)
+    assert library.named_files(None) == ([], [])
+    result = library.upload(paths, idx, names=names)
+    shown = render.plain_text(render.render_index_report(result.report, result.saved, result.rejected))
+    assert "Indexed Budget $5m! {draft}.txt (in the library as Budget _5m_ _draft.txt)" in shown
+    assert "Failed tool (1).exe: unsupported type .exe" in shown
+    assert "Budget 5m draft.txt" not in shown and "x.exe" not in shown
+
+
+def test_files_over_the_limit_reported_from_the_browser():
+    from ui import upload_guard
+
+    big = library.MAX_UPLOAD_BYTES + 2**20
+    why = upload_guard.rejected(f'[{{"name": "big <b>.txt", "size": {big}}}]')
+    assert why == {"big <b>.txt": library.too_large(big)} and "21.0 MB; the limit is 20 MB" in why["big <b>.txt"]
+    for junk in ("", "not json", '{"name": "a"}', '[{"name": "a", "size": "huge"}, 3]'):
+        assert upload_guard.rejected(junk) == {}
