@@ -88,7 +88,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
                 cite_btn = gr.Button("open", visible="hidden", elem_id="sb-cite-open")
             library_view, refresh_library, library_outputs = library_tab(settings, MODEL)
             mode, n_quotes = settings_tab(settings, start_mode)
-            evaluate_tab(settings, start_mode, MODEL)
+            evaluate_tab(settings, mode, n_quotes, MODEL)
 
         pending = gr.State("")
         private = {"api_visibility": "private"}

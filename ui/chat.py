@@ -47,7 +47,8 @@ def qa_history(messages: Messages | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def _settings_for(settings: QASettings | None, n_quotes) -> QASettings:
+def session_settings(settings: QASettings | None, n_quotes) -> QASettings:
+    """The app's settings with the Settings tab's number of quotes (clamped to 1..12)."""
     settings = settings or QASettings.from_env()
     try:
         n = int(n_quotes) if n_quotes not in (None, "") else settings.n_quotes
@@ -94,7 +95,7 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
                           {"role": "assistant", "content": render.render_status("Searching the articles…")}]
     yield [*messages]
     try:
-        for item in stream_answer(message, turns, _mode(mode), _settings_for(settings, n_quotes)):
+        for item in stream_answer(message, turns, _mode(mode), session_settings(settings, n_quotes)):
             if isinstance(item, Answer):
                 messages[-1] = {"role": "assistant", "content": render.render_answer(item)}
             elif _sentinel(item):

@@ -14,6 +14,7 @@ from . import render
 
 log = logging.getLogger(__name__)
 ROW_KEYS_FIRST = ("id", "kind", "question", "answered", "correct", "answer")
+WIDE = {"question": 300, "answer": 420}      # pixels; every other column fits its header
 
 
 def table(rows: list[dict]) -> tuple[list[str], list[list]]:
@@ -23,6 +24,12 @@ def table(rows: list[dict]) -> tuple[list[str], list[list]]:
         keys += [k for k in r if k not in keys]
     cells = [[_cell(r.get(k)) for k in keys] for r in rows]
     return keys, cells
+
+
+def column_widths(headers: list[str]) -> list[str]:
+    """Room for each header on one line (the table scrolls sideways instead); the free text
+    columns wide enough to read, wrapping inside their width."""
+    return [f"{WIDE.get(h, max(64, 9 * len(h) + 28))}px" for h in headers]
 
 
 def _cell(v):

@@ -5,7 +5,7 @@ import gradio as gr
 
 from qa import QASettings
 
-from . import evaluate, library, render, upload_guard
+from . import chat, evaluate, library, render, upload_guard
 
 MODE_CHOICES = [("Generative — the local model writes a short answer from the quotes", "generative"),
                 ("Extractive — the answer is the best quotes themselves (fast, no model)", "extractive")]
@@ -85,24 +85,26 @@ def library_tab(settings: QASettings, model_queue: dict):
     return table, listing, [table, remove_dd]
 
 
-def evaluate_tab(settings: QASettings, start_mode: str, model_queue: dict) -> None:
-    def run(mode, limit, progress=gr.Progress()):
+def evaluate_tab(settings: QASettings, mode: gr.Radio, n_quotes: gr.Slider, model_queue: dict) -> None:
+    """The golden set, answered with the Settings tab's mode and number of quotes."""
+    def run(mode_now, quotes, limit, progress=gr.Progress()):
         def tick(done: int, total: int) -> None:
             progress((done, total), desc="Evaluating", unit="questions")
 
-        summary, headers, rows, status = evaluate.run(mode, limit, settings.with_(mode=mode), tick)
-        frame = gr.Dataframe(value=rows or None, headers=headers or None, visible=bool(rows))
+        chosen = chat.session_settings(settings, quotes).with_(mode=mode_now or None)
+        summary, headers, rows, status = evaluate.run(mode_now, limit, chosen, tick)
+        frame = gr.Dataframe(value=rows or None, headers=headers or None, visible=bool(rows),
+                             column_widths=evaluate.column_widths(headers) or None)
         return summary, frame, status
 
     with gr.Tab("Evaluate", id="evaluate"):
         gr.HTML('<p class="sb-hint">Run the golden question set (seeds/golden.jsonl) against the current index and '
-                'report answer accuracy, abstention and citation quality. It takes a while in generative mode.</p>',
-                js_on_load=None)
-        with gr.Row():
-            mode = gr.Radio(MODE_CHOICES, value=start_mode, label="Mode", scale=3)
-            limit = gr.Number(value=0, precision=0, minimum=0, label="Only the first N questions (0 = all)", scale=1)
+                'report answer accuracy, abstention and citation quality, with the answer mode and number of quotes '
+                'chosen in the Settings tab. It takes a while in generative mode.</p>', js_on_load=None)
+        limit = gr.Number(value=0, precision=0, minimum=0, label="Only the first N questions (0 = all)",
+                          elem_id="sb-eval-limit")
         run_btn = gr.Button("Run evaluation", variant="primary", elem_id="sb-eval-run")
-        status = gr.Markdown()
+        status = gr.Markdown(elem_id="sb-eval-status")
         summary = gr.HTML(js_on_load=None)
-        rows = gr.Dataframe(visible=False, wrap=True, interactive=False)
-    run_btn.click(run, [mode, limit], [summary, rows, status], **model_queue, **PRIVATE)
+        rows = gr.Dataframe(visible=False, wrap=True, interactive=False, elem_id="sb-eval-rows")
+    run_btn.click(run, [mode, n_quotes, limit], [summary, rows, status], **model_queue, **PRIVATE)

@@ -217,3 +217,47 @@ def test_upload_over_the_limit_is_reported_once_and_names_stay_the_users(page, t
     source = library.safe_name(odd.name)
     assert library.remove(source, ui_settings.index)[0]
     assert not page.problems, page.problems
+
+
+HEADER_LINES = """() => Array.from(document.querySelectorAll('#sb-eval-rows thead th')).map((th) => {
+  const tops = new Set(), walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    for (const rect of r.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
+  }
+  return [th.textContent.trim().split(/\s+/)[0], tops.size];
+}).filter(([name]) => name)"""
+
+
+def test_evaluate_uses_the_settings_mode_and_headers_stay_whole(browser, ui_settings, free_port, tmp_path):
+    from playwright.sync_api import expect
+
+    from ui.app import build_app, launch
+
+    # Starts in generative mode with no model: evaluating in that mode would fail, so a
+    # finished extractive run shows the Settings tab's choice was used.
+    demo = build_app(ui_settings.with_(mode="generative", llm_model=tmp_path / "missing.gguf"))
+    port = free_port()
+    launch(demo, "127.0.0.1", port, block=False)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        pg = ctx.new_page()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+        pg.get_by_role("tab", name="Settings").click()
+        pg.locator("#sb-mode").get_by_text("Extractive").click()
+        pg.get_by_role("tab", name="Evaluate").click()
+        pg.locator("#sb-eval-limit input").fill("2")
+        pg.locator("#sb-eval-limit input").press("Tab")
+        pg.click("#sb-eval-run")
+        expect(pg.locator("#sb-eval-status")).to_contain_text("Evaluated 2 questions in extractive mode",
+                                                              timeout=TIMEOUT)
+        expect(pg.locator("#sb-eval-rows thead th").first).to_be_visible(timeout=TIMEOUT)
+        lines = pg.evaluate(HEADER_LINES)
+        assert {"question", "answered", "correct", "latency_s"} <= {name for name, _ in lines}
+        assert all(n == 1 for _, n in lines), lines
+    finally:
+        ctx.close()
+        demo.close()
