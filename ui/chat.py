@@ -17,6 +17,9 @@ from . import render
 log = logging.getLogger(__name__)
 Messages = list[dict]
 MODES = ("generative", "extractive")
+# What a user's input or the set-up can cause (an empty question, no index, no model): the
+# user is told, and the log gets one line. Anything else is a bug and logs its traceback.
+EXPECTED = (ValueError, StoreError, LLMUnavailable)
 
 
 def _text_of(content) -> str:
@@ -103,7 +106,8 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
             else:
                 messages[-1] = {"role": "assistant", "content": render.render_partial(item)}
             yield [*messages]
-    except (ValueError, StoreError, LLMUnavailable) as exc:
+    except EXPECTED as exc:
+        log.info("question not answered (%s): %s", type(exc).__name__, exc)
         messages[-1] = {"role": "assistant", "content": render.render_error(str(exc))}
         yield [*messages]
     except Exception as exc:  # the page must show something rather than hang on a spinner
@@ -137,6 +141,7 @@ def ask_api(question: str, mode: str | None = None, *, settings: QASettings | No
     try:
         for item in stream_answer(question, [], (mode or "").strip().lower() or None, settings or QASettings.from_env()):
             answer = item
-    except (ValueError, StoreError, LLMUnavailable) as exc:
-        raise gr.Error(str(exc)) from None
+    except EXPECTED as exc:
+        log.info("/ask refused (%s): %s", type(exc).__name__, exc)
+        raise gr.Error(str(exc), print_exception=False) from None
     return answer.to_dict()

@@ -11,6 +11,7 @@ from typing import Callable
 from qa import QASettings
 
 from . import render
+from .chat import EXPECTED
 
 log = logging.getLogger(__name__)
 ROW_KEYS_FIRST = ("id", "kind", "question", "answered", "correct", "answer")
@@ -51,8 +52,11 @@ def run(mode: str | None, limit: int | None, settings: QASettings,
     limit = int(limit) if limit else None
     try:
         report = evaluate(mode=mode or None, settings=settings, limit=limit, progress=progress)
-    except Exception as exc:  # surfaced in the tab, not as a stack trace
-        log.exception("evaluation failed")
+    except Exception as exc:  # surfaced in the tab; a traceback in the log only for a bug
+        if isinstance(exc, EXPECTED):
+            log.warning("evaluation failed (%s): %s", type(exc).__name__, exc)
+        else:
+            log.exception("evaluation failed")
         msg = f"The evaluation failed: {type(exc).__name__}: {exc}"
         return render.render_panel_message(msg, "Evaluation"), [], [], msg
     headers, rows = table(list(report.rows))

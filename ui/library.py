@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import IndexReport, IndexSettings, build_index, list_articles, remove_articles
+from index import IndexReport, IndexSettings, StoreError, build_index, list_articles, remove_articles
 
 log = logging.getLogger(__name__)
 ALLOWED = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -108,7 +108,10 @@ def upload(files: list[str | Path], settings: IndexSettings, *, names: list[str]
     try:
         result.report = build_index([t for t, _ in staged], settings=settings, prune=False, progress=progress)
     except Exception as exc:  # StoreError or worse: take every file back out
-        log.exception("indexing uploads failed")
+        if isinstance(exc, StoreError):   # the store's fault, said in its message: no traceback
+            log.warning("indexing uploads failed: %s", exc)
+        else:
+            log.exception("indexing uploads failed")
         result.error = f"Indexing failed, nothing was added: {exc}"
         for target, backup in staged:
             _restore(target, backup)

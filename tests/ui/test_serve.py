@@ -93,3 +93,39 @@ def test_model_events_share_one_queue_slot(ui_settings):
     heavy = [f for f in demo.fns.values() if f.name in ("_respond", "ask", "do_upload", "do_remove", "run")]
     assert {f.name for f in heavy} == {"_respond", "ask", "do_upload", "do_remove", "run"}
     assert all(f.concurrency_limit == 1 and f.concurrency_id == "model" for f in heavy)
+
+
+def test_bad_input_logs_one_line_not_a_traceback(live_app, caplog, capfd):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="ui")
+    client = Client(live_app, verbose=False)
+    capfd.readouterr()
+    with pytest.raises(Exception, match="empty"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(Exception, match="mode"):
+        client.predict(JOBS, "creative", api_name="/ask")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err
+    lines = [r for r in caplog.records if r.name.startswith("ui.")]
+    assert [r.levelno for r in lines] == [logging.INFO, logging.INFO]
+    assert "empty" in lines[0].getMessage() and "creative" in lines[1].getMessage()
+    assert all(r.exc_info is None for r in lines)
+
+
+def test_a_bug_still_logs_its_traceback(ui_settings, caplog, monkeypatch):
+    import logging
+
+    from ui import chat
+
+    class Broken:    # a pipeline with a bug in it: the one fault the chat cannot explain
+        def stream(self, *args):
+            raise KeyError("oops")
+            yield
+
+    monkeypatch.setattr(chat, "default_pipeline", lambda settings=None: Broken())
+    caplog.set_level(logging.INFO, logger="ui")
+    *_, final = chat.respond("What?", [], "extractive", 3, settings=ui_settings)
+    assert "Something went wrong" in final[-1]["content"]
+    bug = [r for r in caplog.records if r.name == "ui.chat"]
+    assert len(bug) == 1 and bug[0].levelno == logging.ERROR and bug[0].exc_info is not None
