@@ -12,10 +12,12 @@ import sys
 import threading
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa import QASettings
 
 from . import render, theme, upload_guard
+from .auth_guard import LoginThrottle
 from .chat import ask_api, open_citation, respond
 from .library import MAX_UPLOAD_BYTES
 from .tabs import evaluate_tab, library_tab, settings_tab
@@ -65,7 +67,11 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         return ask_api(question, mode, settings=settings)
 
     with gr.Blocks(title="Sourcebook", analytics_enabled=False) as demo:
-        header = gr.HTML(header_html(None, start_mode), js_on_load=None)
+        with gr.Row(equal_height=True):
+            header = gr.HTML(header_html(None, start_mode), js_on_load=None, scale=1)
+            # Gradio's /logout ends the session; shown only to a signed-in user (--auth).
+            signout = gr.Button("Sign out", link="logout", size="sm", variant="secondary", visible=False, scale=0,
+                                min_width=90, elem_id="sb-signout")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
@@ -125,7 +131,11 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         cite_btn.click(_open, [cite_box], [panel], js=theme.JS_TAKE_CITE, queue=False, **private).then(
             None, None, None, js=theme.SCROLL_TO_MARK, **private)
 
+        def signed_in(request: gr.Request):
+            return gr.Button(visible=bool(getattr(request, "username", None)))
+
         demo.load(**recount)
+        demo.load(signed_in, None, [signout], queue=False, **private)
         demo.load(refresh_library, None, library_outputs, queue=False, **private)
         library_view.change(**recount)
         mode.change(**recount)
@@ -156,7 +166,9 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
            share: bool = False, block: bool = True):
     """Queue and start the app with the theme, CSS and script; returns Gradio's (app, url, share_url)."""
     demo.queue(max_size=64)
+    throttle = {"middleware": [Middleware(LoginThrottle)]} if auth else None
     return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
+                       app_kwargs=throttle,
                        quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, footer_links=["api"],
                        theme=theme.theme(), css=theme.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
                        auth_message="Sign in to Sourcebook.")

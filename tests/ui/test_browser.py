@@ -261,3 +261,35 @@ def test_evaluate_uses_the_settings_mode_and_headers_stay_whole(browser, ui_sett
     finally:
         ctx.close()
         demo.close()
+
+
+def test_sign_out_button_shows_only_when_signed_in(browser, live_app, ui_settings, free_port):
+    from playwright.sync_api import expect
+
+    from ui.app import build_app, launch, parse_auth
+
+    ctx = browser.new_context()
+    try:
+        pg = ctx.new_page()
+        pg.goto(live_app)                           # no --auth: nothing to sign out of
+        pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+        pg.wait_for_timeout(1000)
+        assert pg.locator("#sb-signout").count() == 0 or not pg.locator("#sb-signout").is_visible()
+        demo = build_app(ui_settings)
+        port = free_port()
+        launch(demo, "127.0.0.1", port, auth=parse_auth("alice:s3:cret"), block=False)
+        try:
+            pg.goto(f"http://127.0.0.1:{port}/")
+            pg.get_by_label("username").fill("alice")
+            pg.get_by_label("password").fill("s3:cret")
+            pg.get_by_role("button", name="Login").click()
+            pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+            signout = pg.locator("#sb-signout")
+            expect(signout).to_be_visible(timeout=10_000)
+            signout.click()
+            expect(pg.get_by_label("password")).to_be_visible(timeout=10_000)   # back at the sign-in form
+            assert pg.locator("#sb-input textarea").count() == 0
+        finally:
+            demo.close()
+    finally:
+        ctx.close()

@@ -63,6 +63,41 @@ def test_auth_protects_the_app(ui_settings, free_port):
         demo.close()
 
 
+@pytest.fixture
+def auth_app(ui_settings, free_port):
+    """The app served with --auth alice:s3:cret; yields its URL."""
+    demo = build_app(ui_settings)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, auth=parse_auth("alice:s3:cret"), block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_sign_in_is_locked_after_five_failures_even_for_the_right_password(auth_app):
+    import httpx
+
+    def sign_in(password):
+        return httpx.post(auth_app + "login", data={"username": "alice", "password": password})
+
+    assert sign_in("s3:cret").status_code == 200          # a success clears nothing it shouldn't
+    for _ in range(5):
+        assert sign_in("wrong").status_code == 400
+    locked = sign_in("s3:cret")
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 200
+    assert "Too many failed sign-ins" in locked.json()["detail"] and "try again in 5 min" in locked.json()["detail"]
+    assert "access-token" not in " ".join(locked.headers.get_list("set-cookie"))
+
+
+def test_sign_out_ends_the_session(auth_app):
+    import httpx
+
+    with httpx.Client(base_url=auth_app) as http:
+        assert http.post("login", data={"username": "alice", "password": "s3:cret"}).status_code == 200
+        assert http.get("config").status_code == 200
+        assert http.get("logout").status_code == 302
+        assert http.get("config").status_code == 401
+
+
 @pytest.mark.parametrize("value", ["alice", ":pw", "alice:", ""])
 def test_parse_auth(value):
     if value == "":
@@ -129,3 +164,23 @@ def test_a_bug_still_logs_its_traceback(ui_settings, caplog, monkeypatch):
     assert "Something went wrong" in final[-1]["content"]
     bug = [r for r in caplog.records if r.name == "ui.chat"]
     assert len(bug) == 1 and bug[0].levelno == logging.ERROR and bug[0].exc_info is not None
+
+
+def test_login_throttle_window_and_lockout_expire():
+    from ui.auth_guard import LoginThrottle
+
+    now = [0.0]
+    t = LoginThrottle(None, limit=3, window=60, lockout=120, clock=lambda: now[0])
+    for _ in range(2):
+        t.record("a", ok=False)
+    now[0] = 61                                   # those two fell out of the window
+    t.record("a", ok=False)
+    assert t.wait("a") == 0
+    t.record("a", ok=False), t.record("a", ok=False)
+    assert t.wait("a") == 120 and t.wait("b") == 0   # one client's failures lock only that client
+    now[0] += 119
+    assert t.wait("a") == 1
+    now[0] += 1
+    assert t.wait("a") == 0
+    with pytest.raises(ValueError):
+        LoginThrottle(None, limit=0)
