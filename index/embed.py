@@ -51,6 +51,30 @@ class Embedder:
                                  convert_to_numpy=True, normalize_embeddings=True)
         return vecs.astype(np.float32, copy=False)
 
+    def word_vectors(self, texts: list[str], batch_size: int = 32) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's words with their contextual vectors (the model's last layer, word pieces
+        averaged, unit length): what word-by-word alignment of a question to a passage reads."""
+        import torch
+
+        model, out = self.model, []
+        for b in range(0, len(texts), batch_size):
+            batch = texts[b:b + batch_size]
+            enc = model.tokenizer(batch, padding=True, truncation=True, max_length=model.max_seq_length,
+                                  return_tensors="pt", return_offsets_mapping=True)
+            offsets = enc.pop("offset_mapping").tolist()
+            with torch.inference_mode():
+                tokens = model[0](dict(enc))["token_embeddings"].float().numpy()
+            for i, text in enumerate(batch):
+                pieces: dict[int, list[int]] = {}
+                for j, w in enumerate(enc.word_ids(i)):
+                    if w is not None:
+                        pieces.setdefault(w, []).append(j)
+                words = [text[offsets[i][js[0]][0]:offsets[i][js[-1]][1]] for js in pieces.values()]
+                vecs = np.array([tokens[i, js].mean(0) for js in pieces.values()], dtype=np.float32).reshape(-1, tokens.shape[-1])
+                vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+                out.append((words, vecs))
+        return out
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         tok = self.model.tokenizer
         return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 FEATURES = ("sim", "fit", "article_fit", "typed_question", "typed_found", "typed_missing", "open_question",
-            "entity_cover_article", "entity_cover_quote", "has_entities", "unknown_terms", "sim_margin", "missing_rare", "typed_near")
+            "entity_cover_article", "entity_cover_quote", "has_entities", "unknown_terms", "sim_margin", "missing_rare", "typed_near",
+            "entity_absent", "align_mean", "align_min", "align_rare")
 
 
 def expand(feats: dict[str, float]) -> list[float]:
@@ -26,7 +27,8 @@ def expand(feats: dict[str, float]) -> list[float]:
     return [float(f.get(name, 0.0)) for name in FEATURES]
 
 
-RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_words", "joined")
+RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_words", "joined", "sim_open",
+                 "fit_open", "align_mean", "align_min", "align_rare")
 
 
 @dataclass(frozen=True)

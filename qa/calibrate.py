@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SETS = ("newsqa-dev", "squad2-dev")
+SMOOTH = 5     # grid steps (of 0.01) the threshold's accuracy curve is averaged over, each side
 
 
 def _row(name: str, ev, answerable: bool, answers: list[str], story: str | None) -> dict:
@@ -73,6 +74,8 @@ def collect(data: Path, settings: QASettings, ranker) -> tuple[list[dict], list[
         rows.append(row)
         if answerable:
             for q in ev.considered:
+                if not q.align:
+                    continue       # the ranker only re-ranks the aligned head (evidence.ALIGN_TOP)
                 label = answer_matches(q.text, answers) and (not sources or q.source in sources)
                 passages.append({"set": name, "label": bool(label), "f": q.rank_features(ev.question)})
     return rows, passages
@@ -110,11 +113,12 @@ def fit(rows: list[dict]) -> answerability.AnswerabilityModel:
     clf = LogisticRegression(C=1.0, max_iter=2000)
     clf.fit((X - mean) / scale, y, sample_weight=weight * len(rows) / len(set(sets)))
     probs = clf.predict_proba((X - mean) / scale)[:, 1]
-    best_t, best = 0.5, -1.0
-    for t in np.arange(0.05, 0.96, 0.01):
-        score = float(np.mean(list(accuracy(rows, probs >= t).values())))
-        if score > best + 1e-9:
-            best_t, best = float(t), score
+    grid = np.arange(0.05, 0.96, 0.01)
+    means = np.array([np.mean(list(accuracy(rows, probs >= t).values())) for t in grid])
+    # The accuracy curve of a few hundred questions is jagged: a threshold a single question
+    # moves is chance. Take the best of the curve averaged over +-SMOOTH around each point.
+    smooth = np.convolve(np.pad(means, SMOOTH, mode="edge"), np.ones(2 * SMOOTH + 1) / (2 * SMOOTH + 1), "valid")
+    best_t = float(grid[int(np.argmax(smooth))])
     return answerability.AnswerabilityModel(answerability.FEATURES, tuple(mean.tolist()), tuple(scale.tolist()),
                                             tuple(clf.coef_[0].tolist()), float(clf.intercept_[0]), round(best_t, 2))
 
@@ -125,16 +129,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=answerability.WEIGHTS_FILE)
     p.add_argument("--features", type=Path, default=Path("eval-out/calibration.jsonl"),
                    help="where to keep the collected features (for inspection)")
+    p.add_argument("--refit", action="store_true",
+                   help="refit answer-or-refuse on the kept features (--features) and the current ranker, "
+                        "without collecting them again")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    settings = QASettings.from_env(mode="extractive")
-    # Pass 1: passages scored by similarity and overlap; fit the passage ranker on them.
-    _, passages = collect(args.data, settings, None)
-    ranker = fit_ranker(passages)
-    # Pass 2: evidence chosen by the fitted ranker; fit answer-or-refuse on its features.
-    rows, _ = collect(args.data, settings, ranker)
-    args.features.parent.mkdir(parents=True, exist_ok=True)
-    args.features.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    if args.refit:
+        rows = [json.loads(line) for line in args.features.read_text().splitlines() if line.strip()]
+        ranker = answerability.load(args.out).ranker
+    else:
+        settings = QASettings.from_env(mode="extractive")
+        # Pass 1: passages scored by similarity and overlap; fit the passage ranker on them.
+        _, passages = collect(args.data, settings, None)
+        ranker = fit_ranker(passages)
+        # Pass 2: evidence chosen by the fitted ranker; fit answer-or-refuse on its features.
+        rows, _ = collect(args.data, settings, ranker)
+        args.features.parent.mkdir(parents=True, exist_ok=True)
+        args.features.write_text("".join(json.dumps(r) + "\n" for r in rows))
     model = fit(rows)
     model = answerability.AnswerabilityModel(model.features, model.mean, model.scale, model.coef, model.intercept,
                                              model.threshold, ranker)

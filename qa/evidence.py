@@ -27,6 +27,7 @@ from index.keyword import KeywordIndex, tokenize
 from index.store import Store
 from index.text import sentence_spans, subtract_spans
 
+from .align import WordVectors, alignment
 from .english import OPENS_ON_BEFORE, POINTS_BACK
 from .facts import says_undecided
 from .nlp import NLP, Entity
@@ -34,6 +35,9 @@ from .question import Question
 from .retrieve import Hit
 
 MAX_OPEN_QUOTES = 3
+# How many passages, best first by similarity and overlap, the fitted ranker re-ranks with
+# word alignment (each costs one pass of the embedding model on first sight).
+ALIGN_TOP = 10
 # Cosine of the asked-for noun ("how many drones") to the noun a number counts ("400 jobs")
 # below which the number counts something else (word pairs from the dev questions).
 COUNT_NOUN_MIN = 0.33
@@ -54,13 +58,16 @@ class Quote:
     candidates: tuple[str, ...] = ()
     article_text: str = ""
     sentence: int = -1        # index of the quote's last sentence in its article
-    joined: bool = False      # extended over the sentence before
+    joined: bool = False      # extended over a neighbouring sentence
+    align: dict = field(default_factory=dict)   # word alignment to the question (qa/align.py)
 
     def rank_features(self, question: Question) -> dict[str, float]:
         return {"sim": self.sim, "fit": self.fit, "typed": float(self.typed),
                 "typed_in_typed_question": float(self.typed and question.typed),
                 "lead": 1.0 / (1.0 + max(0, self.sentence)), "log_words": float(np.log1p(len(self.text.split()))),
-                "joined": float(self.joined)}
+                "joined": float(self.joined),
+                # An open question is answered by what a passage means more than by its words.
+                "sim_open": self.sim * question.open, "fit_open": self.fit * question.open, **self.align}
 
 
 def relevance(q: Quote) -> float:
@@ -89,6 +96,7 @@ class SentenceVectors:
 
     def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
         self.embedder, self.size = embedder, size
+        self.words = WordVectors(embedder)
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -224,7 +232,11 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     weights = {t: keywords.idf(t) for t in question.terms}
     known = {t: w for t, w in weights.items() if t in keywords}
     texts = [v.text[v.spans[i][0]:v.spans[i][1]] for v, i in sents]
-    sims = vectors.get([(v.source, *v.spans[i]) for v, i in sents], texts) @ qvec
+    # Similarity of every sentence and of its neighbours (a joined quote reads as both).
+    near = list(dict.fromkeys((v.source, j) for v, i in sents for j in (i - 1, i, i + 1) if 0 <= j < len(v.spans)))
+    near_text = [views[src].text[views[src].spans[j][0]:views[src].spans[j][1]] for src, j in near]
+    near_sim = dict(zip(near, vectors.get([(src, *views[src].spans[j]) for src, j in near], near_text) @ qvec))
+    sims = [near_sim[(v.source, i)] for v, i in sents]
     quotes = []
     for (view, i), text, sim in zip(sents, texts, sims):
         s, e = view.spans[i]
@@ -239,18 +251,25 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
             pc = [x for x in view.entities_in(*view.spans[prev]) if x.label in question.labels
                   and _new_entity(x, question) and counts_asked(x, question, vectors)]
             if pc and q.fit > 0:
-                q = _joined(q, view, prev, known)
+                q = _joined(q, view, prev, i, known, near_sim)
                 cands = pc
-        elif prev is not None and question.entities and not all(mentions_text(text, n) for n in question.entities):
-            ptext = view.text[view.spans[prev][0]:view.spans[prev][1]]
-            if any(mentions_text(ptext, n) for n in question.entities):
-                q = _joined(q, view, prev, known)
+        elif question.entities and not all(mentions_text(text, n) for n in question.entities):
+            # The names the sentence leans on sit in a neighbour: before it ("both ministers"),
+            # or after it when that one goes on from it ('This was according to the minister.').
+            nxt = i + 1 if i + 1 < len(view.spans) and _same_paragraph(view, i, i + 1) else None
+            ptext = view.text[view.spans[prev][0]:view.spans[prev][1]] if prev is not None else ""
+            ntext = view.text[view.spans[nxt][0]:view.spans[nxt][1]] if nxt is not None else ""
+            if ptext and any(mentions_text(ptext, n) for n in question.entities):
+                q = _joined(q, view, prev, i, known, near_sim)
+            elif ntext and goes_on(ntext) and any(mentions_text(ntext, n) for n in question.entities):
+                q = _joined(q, view, i, nxt, known, near_sim)
         q.candidates = tuple(dict.fromkeys(x.text for x in cands))
         # "The site has not yet been announced" answers "Where will it be?" as well as a place would.
         q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
-        q.score = ranker.score(q.rank_features(question)) if ranker is not None else default_score(q, question)
+        q.score = default_score(q, question)
         quotes.append(q)
     quotes.sort(key=lambda q: q.score, reverse=True)
+    quotes = _rerank(question, quotes, vectors.words, keywords, ranker)
     if question.typed:
         # A factoid answer is a passage holding a value of the asked-for type.
         typed = [q for q in quotes[:8] if q.typed]
@@ -272,6 +291,25 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     return Evidence(question, shown, best, quotes, feats)
 
 
+def _rerank(question: Question, quotes: list[Quote], words: WordVectors, keywords: KeywordIndex,
+            ranker) -> list[Quote]:
+    """The best passages by similarity and overlap, aligned word by word with the question and
+    re-ranked by the fitted ranker; the rest keep their order below them."""
+    head, tail = quotes[:ALIGN_TOP], quotes[ALIGN_TOP:]
+    qwords, *pwords = words.get([question.text] + [q.text for q in head])
+    for q, pw in zip(head, pwords):
+        q.align = alignment(qwords, pw, keywords)
+    if ranker is None or not head:
+        return quotes
+    for q in head:
+        q.score = ranker.score(q.rank_features(question))
+    head.sort(key=lambda q: q.score, reverse=True)
+    floor = head[-1].score
+    for k, q in enumerate(tail):
+        q.score = floor - 1.0 - 1e-3 * k
+    return head + tail
+
+
 def mentions_text(text: str, name: str) -> bool:
     low = text.lower()
     return all(re.search(rf"\b{re.escape(w)}", low) for w in _words(name))
@@ -286,17 +324,28 @@ def _same_paragraph(view: ArticleView, i: int, j: int) -> bool:
     return view.text[view.spans[a][0]:view.spans[a][1]].rstrip().endswith((".", "!", "?", '"', "”", "’"))
 
 
-def _joined(q: Quote, view: ArticleView, prev: int, known: dict[str, float]) -> Quote:
-    """The quote extended back over sentence `prev` (one verbatim span)."""
-    s = view.spans[prev][0]
-    toks = view.sentence_tokens[prev] | view.sentence_tokens[prev + 1]
-    return Quote(q.source, q.title, q.published, view.text[s:q.end], s, q.end, sim=q.sim,
-                 fit=_fit(known, toks), article_text=view.text, sentence=q.sentence, joined=True)
+def _joined(q: Quote, view: ArticleView, first: int, last: int, known: dict[str, float],
+            sims: dict[tuple[str, int], float]) -> Quote:
+    """The quote extended over sentences first..last (adjacent; one verbatim span). Its
+    similarity is its sentences', weighted by length (as a mean-pooled embedding reads them)."""
+    s, e = view.spans[first][0], view.spans[last][1]
+    toks = view.sentence_tokens[first] | view.sentence_tokens[last]
+    lengths = [view.spans[k][1] - view.spans[k][0] for k in (first, last)]
+    sim = sum(n * float(sims[(view.source, k)]) for n, k in zip(lengths, (first, last))) / sum(lengths)
+    return Quote(q.source, q.title, q.published, view.text[s:e], s, e, sim=sim,
+                 fit=_fit(known, toks), article_text=view.text, sentence=last, joined=True)
 
 
 def leans_back(sentence: str) -> bool:
     """The sentence refers back to something named before it (a pronoun or demonstrative)."""
     return any(w in POINTS_BACK for w in re.findall(r"[a-z]+", sentence.lower()))
+
+
+def goes_on(sentence: str) -> bool:
+    """The sentence continues the one before it: it opens on a quotation or a word that
+    points back ("He said…", "This was…", "But…")."""
+    first = re.match(r"\W*(\w+)", sentence)
+    return sentence[:1] in "\"“'‘" or bool(first and first.group(1).lower() in OPENS_ON_BEFORE)
 
 
 def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
@@ -306,12 +355,11 @@ def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
     if q.sentence < 0 or i >= len(view.spans) or not _same_paragraph(view, q.sentence, i):
         return q
     s, e = view.spans[i]
-    nxt = view.text[s:e]
-    first = re.match(r"\W*(\w+)", nxt)
-    if not (nxt[:1] in "\"“'‘" or (first and first.group(1).lower() in OPENS_ON_BEFORE)):
+    if not goes_on(view.text[s:e]):
         return q
     return Quote(q.source, q.title, q.published, view.text[q.start:e], q.start, e, sim=q.sim, fit=q.fit,
-                 score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i)
+                 score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i,
+                 align=q.align)
 
 
 def features_for(question: Question, top: Quote | None, quotes: list[Quote], views: dict[str, ArticleView],
@@ -324,12 +372,18 @@ def features_for(question: Question, top: Quote | None, quotes: list[Quote], vie
         "open_question": float(question.open),
         "unknown_terms": len(unknown) / len(terms) if terms else 0.0,
         "sim": 0.0, "fit": 0.0, "typed_found": 0.0, "entity_cover_article": 1.0, "entity_cover_quote": 1.0,
-        "article_fit": 0.0, "sim_margin": 0.0, "missing_rare": 1.0, "typed_near": 0.0, "has_entities": float(bool(question.entities)),
+        "article_fit": 0.0, "sim_margin": 0.0, "missing_rare": 1.0, "typed_near": 0.0, "entity_absent": 0.0,
+        "align_mean": 0.0, "align_min": 0.0, "align_rare": 0.0, "has_entities": float(bool(question.entities)),
     }
     if top is None:
         return f
     f["sim"], f["fit"], f["typed_found"] = top.sim, top.fit, float(top.typed)
+    f.update(top.align)
     view = views.get(top.source)
+    names = [n for n in question.entities if n not in question.descriptors]
+    if names:
+        # A name no retrieved article mentions (tolerantly): the premise is likely not stated.
+        f["entity_absent"] = sum(not any(mentions(v, n) for v in views.values()) for n in names) / len(names)
     if question.entities and view is not None:
         f["entity_cover_article"] = sum(mentions(view, n) for n in question.entities) / len(question.entities)
         f["entity_cover_quote"] = sum(mentions_text(top.text, n) for n in question.entities) / len(question.entities)

@@ -47,6 +47,7 @@ class Question:
     terms: tuple[str, ...] = ()                  # content tokens (index.keyword.tokenize)
     skip: frozenset = field(default_factory=frozenset)   # lowercased words of the question (no new value)
     fixed_type: bool = False                     # the wh-word fixes the type ("when", "how many"), not a noun
+    descriptors: tuple[str, ...] = ()            # entities that describe, not name ("Kenyan", "Danish")
 
     @property
     def typed(self) -> bool:
@@ -237,5 +238,9 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     ents = [e for e in dict.fromkeys(re.sub(r"['’]s$", "", e.strip(" '’\"")) for e in ents)
             if e and e.lower() not in asked and not (set(e.lower().split()) & {"which", "what", "who", "when", "where", "how"})]
     fixed = bool(labels) and wh_word in WH_LABELS
+    # Nationalities and groups (spaCy's NORP) qualify a name; an article may say "Kenya"
+    # where the question says "Kenyan".
+    descriptors = tuple(e for e in ents if any(x.label_ == "NORP" and x.text.startswith(e) for x in doc.ents))
     return Question(text=text, wh=wh_word, head=head, labels=labels, open=is_open, fixed_type=fixed, entities=tuple(ents),
+                    descriptors=descriptors,
                     terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(low.replace("’", "'").split()))
