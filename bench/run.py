@@ -30,10 +30,11 @@ GOALS: dict[str, tuple[str, float | None, str, str]] = {
     "extractive_ask_p50_ms_corpus": ("<=", 150, "ms", "{:.0f}"),  # not in the issue: the same over the whole corpus
     "generative_ask_p50_s": ("<=", 6, "s", "{:.2f}"),
     "generative_ttft_p50_s": ("<=", 2.5, "s", "{:.2f}"),
+    "first_useful_text_p50_s": ("<=", 0.3, "s", "{:.2f}"),   # the quotes shown before the model writes
     "vs_llamaindex_baseline_speedup": (">=", 2, "x", "{:.2f}"),
     "peak_rss_mb": ("<=", 3000, "MB", "{:.0f}"),
 }
-LLM_KEYS = {"generative_ask_p50_s", "generative_ttft_p50_s", "vs_llamaindex_baseline_speedup"}
+LLM_KEYS = {"generative_ask_p50_s", "generative_ttft_p50_s", "first_useful_text_p50_s", "vs_llamaindex_baseline_speedup"}
 
 
 def log(msg: str) -> None:
@@ -285,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         raw["generative"] = g
         results["generative_ask_p50_s"] = g["p50_s"]
         results["generative_ttft_p50_s"] = g["ttft_p50_s"]
-        log(f"  generative: p50 {g['p50_s']:.2f} s, first text p50 {g['ttft_p50_s']:.2f} s; stages "
+        results["first_useful_text_p50_s"] = g["first_useful_p50_s"]
+        log(f"  generative: p50 {g['p50_s']:.2f} s, quotes shown p50 {g['first_useful_p50_s']:.2f} s, "
+            f"first text p50 {g['ttft_p50_s']:.2f} s; stages "
             f"{', '.join(f'{k} {v:.2f}' for k, v in g['stages_p50_s'].items())} s")
         store = open_store(settings)
         articles = [store.get_article(a["source"]) for a in store.list_articles()]

@@ -6,9 +6,10 @@ from typing import Iterator
 
 from .llm import LLMUnavailable
 from .settings import QASettings
-from .types import Answer, Citation, Conflict, ConflictSide
+from .types import Answer, Citation, Conflict, ConflictSide, Draft
 
-__all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "LLMUnavailable", "QASettings", "ask", "stream_ask"]
+__all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "Draft", "LLMUnavailable", "QASettings", "ask", "stream_ask",
+           "warm_up"]
 
 
 def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: str | None = None,
@@ -23,8 +24,18 @@ def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: st
 
 
 def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: str | None = None,
-               settings: QASettings | None = None) -> Iterator[str | Answer]:
-    """Like `ask`, but yields the answer text as it is generated; the last item is the Answer."""
+               settings: QASettings | None = None, drafts: bool = False) -> Iterator[str | Draft | Answer]:
+    """Like `ask`, but yields the answer text as it is generated; the last item is the Answer.
+    With `drafts=True`, a generated answer is preceded by a `Draft` holding its verified quotes
+    (an extractive answer), to show at once while the model writes."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).stream(question, history, mode)
+    return default_pipeline(settings).stream(question, history, mode, drafts)
+
+
+def warm_up(settings: QASettings | None = None, progress=None) -> float:
+    """Load the models and caches now rather than on the first question (~8 s with the LLM).
+    Logs each step (and calls `progress(message)` if given); returns the seconds it took."""
+    from .pipeline import default_pipeline
+
+    return default_pipeline(settings).warm_up(progress)

@@ -8,10 +8,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 from index import StoreError, build_index
@@ -30,7 +31,7 @@ from .question import HeadTyper, Question, analyse
 from .llm import LLM, LLMUnavailable, make_llm
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
-from .types import Answer
+from .types import Answer, Draft
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,9 @@ class Pipeline:
         self.ranker: answerability.Ranker | None | str = "fitted"
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.top_k)
         self._checked_version: int | None = None
+        # Set once the models are loaded (by warm_up or a first answer): callers can tell the
+        # user that a first answer waits for them.
+        self.ready = threading.Event()
 
     # -- collaborators -------------------------------------------------------------------
     def llm(self, required: bool = False) -> LLM | None:
@@ -109,15 +113,33 @@ class Pipeline:
             self.store.check()
             self._checked_version = version
 
-    def warm_up(self) -> None:
+    def warm_up(self, progress: Callable[[str], None] | None = None) -> float:
         """Load the models and caches before the first question (the chat server calls this),
-        including the LLM's evaluated system prompt, so the first answer is as fast as the rest."""
-        self.ensure_index()
-        self.embedder.encode(["warm up"])
-        keyword_index(self.store)
-        llm = self.llm()
-        if llm is not None and self.resolve_mode(None) == "generative":
-            "".join(llm.stream(compose.prompt_messages("Is this a warm-up?", []), max_tokens=1))
+        including the LLM's evaluated system prompt, so the first answer is as fast as the rest.
+        Says what it loads (log lines, and `progress` if given); returns the seconds it took."""
+        t0 = time.perf_counter()
+
+        def warm_llm() -> None:
+            llm = self.llm()
+            if llm is not None and self.resolve_mode(None) == "generative":
+                "".join(llm.stream(compose.prompt_messages("Is this a warm-up?", []), max_tokens=1))
+
+        steps = [("the article index", self.ensure_index),
+                 ("the embedding model", lambda: self.embedder.encode(["warm up"])),
+                 ("the language model for questions (spaCy)", lambda: self.nlp.parse("Is this a warm-up?")),
+                 ("the keyword index", lambda: keyword_index(self.store)),
+                 ("the answer model (LLM)", warm_llm)]
+        for name, step in steps:
+            t1 = time.perf_counter()
+            log.info("warm-up: loading %s ...", name)
+            if progress is not None:
+                progress(f"loading {name}")
+            step()
+            log.info("warm-up: %s ready in %.1f s", name, time.perf_counter() - t1)
+        took = time.perf_counter() - t0
+        self.ready.set()
+        log.info("warm-up: ready in %.1f s", took)
+        return took
 
     # -- answering -------------------------------------------------------------------------
     def analyse(self, question: str) -> Question:
@@ -157,8 +179,10 @@ class Pipeline:
         return ev
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
-        """Yields partial answer text while generating; the last item is the Answer."""
+               mode: str | None = None, drafts: bool = False) -> Iterator[str | Draft | Answer]:
+        """Yields partial answer text while generating; the last item is the Answer. With
+        `drafts`, a generated answer is preceded by a Draft: its verified quotes, ready in
+        milliseconds, for the caller to show while the model writes."""
         t = {}
         t0 = time.perf_counter()
         question = clean_question(question)
@@ -180,6 +204,10 @@ class Pipeline:
         elif mode == "extractive":
             answer = compose.extractive(ev, **base)
         else:
+            if drafts:
+                draft = compose.check_verbatim(compose.extractive(ev, **base), self.store)
+                t["draft"] = time.perf_counter() - t0
+                yield Draft(draft)
             answer = yield from compose.generative(ev, llm, self.vectors, self.settings, t, **base)
         t1 = time.perf_counter()
         if answer.answered:
@@ -189,6 +217,8 @@ class Pipeline:
         t["verify"] = t.get("verify", 0.0) + time.perf_counter() - t1
         t["total"] = time.perf_counter() - t0
         answer.timings = t
+        if mode == "generative":
+            self.ready.set()
         yield answer
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Answer:

@@ -46,3 +46,10 @@ class Answer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The verified quotes of an answer the model is still writing: what a caller can show at
+    once (an extractive answer, citations verbatim), before the generated text replaces it."""
+    answer: Answer

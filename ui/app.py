@@ -179,7 +179,8 @@ def _warm_up() -> None:
     from qa.pipeline import default_pipeline
 
     try:
-        default_pipeline().warm_up()
+        took = default_pipeline().warm_up()
+        print(f"Models loaded in {took:.1f} s: ready for questions.", flush=True)
     except Exception as exc:  # the first question will report the problem to the user
         logging.getLogger(__name__).warning("warm-up failed: %s", exc)
 
@@ -202,6 +203,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, sh
     except OSError as exc:
         print(f"error: cannot serve on {host}:{port} ({exc}): choose another with --port", file=sys.stderr)
         return 1
+    print("Loading the models in the background (about 10 s) ...", flush=True)
     threading.Thread(target=_warm_up, daemon=True).start()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Sourcebook is running at http://{shown}:{port}  (Ctrl+C to stop)", flush=True)

@@ -8,7 +8,7 @@ import logging
 from typing import Iterator
 
 from index import StoreError, get_article
-from qa import Answer, LLMUnavailable, QASettings
+from qa import Answer, Draft, LLMUnavailable, QASettings
 from qa.pipeline import default_pipeline
 from qa.prompts import NOT_FOUND
 
@@ -65,11 +65,12 @@ def _mode(mode) -> str | None:
 
 
 def stream_answer(question: str, history: list[tuple[str, str]], mode: str | None,
-                  settings: QASettings) -> Iterator[str | Answer]:
-    """Pipeline.stream, falling back to extractive mode (with a note) when the LLM is missing."""
+                  settings: QASettings) -> Iterator[str | Draft | Answer]:
+    """Pipeline.stream with drafts (the quotes first), falling back to extractive mode (with a
+    note) when the LLM is missing."""
     pipe = default_pipeline(settings)
     try:
-        yield from pipe.stream(question, history, mode)
+        yield from pipe.stream(question, history, mode, drafts=True)
         return
     except LLMUnavailable as exc:
         note = f"The local model is not available, so this answer is extractive (the quotes themselves). {exc}"
@@ -78,6 +79,14 @@ def stream_answer(question: str, history: list[tuple[str, str]], mode: str | Non
         if isinstance(item, Answer):
             item.notes.append(note)
         yield item
+
+
+def _ready(settings: QASettings) -> bool:
+    """The models are loaded (a problem opening the pipeline is reported by the answer itself)."""
+    try:
+        return default_pipeline(settings).ready.is_set()
+    except Exception:
+        return True
 
 
 def _sentinel(partial: str) -> bool:
@@ -94,17 +103,26 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
     if not message.strip():
         return
     turns = qa_history(history)
+    settings = session_settings(settings, n_quotes)
+    status = ("Searching the articles…" if _ready(settings)
+              else "Loading the models: the first answer after start-up takes a few seconds more…")
     messages = history + [{"role": "user", "content": render.render_question(message)},
-                          {"role": "assistant", "content": render.render_status("Searching the articles…")}]
+                          {"role": "assistant", "content": render.render_status(status)}]
     yield [*messages]
+    draft = None   # the verified quotes, shown at once while the model writes
     try:
-        for item in stream_answer(message, turns, _mode(mode), session_settings(settings, n_quotes)):
+        for item in stream_answer(message, turns, _mode(mode), settings):
             if isinstance(item, Answer):
-                messages[-1] = {"role": "assistant", "content": render.render_answer(item)}
+                content = render.render_answer(item)
+            elif isinstance(item, Draft):
+                draft = item.answer
+                content = render.render_draft(draft, "Writing an answer from these quotes…")
             elif _sentinel(item):
-                messages[-1] = {"role": "assistant", "content": render.render_status("Checking the articles…")}
+                content = (render.render_draft(draft, "Checking the articles…") if draft is not None
+                           else render.render_status("Checking the articles…"))
             else:
-                messages[-1] = {"role": "assistant", "content": render.render_partial(item)}
+                content = render.render_partial(item, draft)
+            messages[-1] = {"role": "assistant", "content": content}
             yield [*messages]
     except EXPECTED as exc:
         log.info("question not answered (%s): %s", type(exc).__name__, exc)

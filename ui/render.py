@@ -174,12 +174,28 @@ def render_answer(answer, notes: Iterable[str] = ()) -> str:
             f'{cards_html}{render_notes(notes)}{render_meta(answer)}</div>')
 
 
-def render_partial(text: str) -> str:
-    """Chat HTML while the answer streams in (markers not yet linked: numbering changes)."""
+def _draft_cards(draft) -> str:
+    cards = "".join(render_card(c) for c in draft.citations)
+    return f'<div class="sb-cards-label">Quotes found</div><div class="sb-cards">{cards}</div>' if cards else ""
+
+
+def render_draft(draft, status: str) -> str:
+    """Chat HTML for the verified quotes, shown at once while the model writes its answer."""
+    cites = {c.n: c for c in draft.citations}
+    text = _marker_links(esc_lines(answer_body(draft)), cites)
+    return (f'<div class="sb-answer sb-draft"><div class="sb-draft-status"><span class="sb-spinner"></span>'
+            f'{esc(status)}</div><div class="sb-answer-text">{text}</div>{_draft_cards(draft)}</div>')
+
+
+def render_partial(text: str, draft=None) -> str:
+    """Chat HTML while the answer streams in (markers not yet linked: numbering changes), with
+    the quotes it draws on below when they are known."""
     if not text.strip():
-        return render_status("Reading the articles…")
+        return render_draft(draft, "Writing an answer from these quotes…") if draft is not None \
+            else render_status("Reading the articles…")
+    cards = _draft_cards(draft) if draft is not None else ""
     return (f'<div class="sb-answer sb-streaming"><div class="sb-answer-text">{esc_lines(text)}'
-            f'<span class="sb-cursor"></span></div><div class="sb-meta">checking quotes…</div></div>')
+            f'<span class="sb-cursor"></span></div>{cards}<div class="sb-meta">checking quotes…</div></div>')
 
 
 def render_status(message: str) -> str:

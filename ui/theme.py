@@ -124,6 +124,8 @@ footer { opacity: .6; }
 .sb-note { font-size: 12.5px; color: #92400e; background: #fff7ed; border: 1px solid #fed7aa; border-radius: 8px; padding: 5px 10px; }
 .sb-meta { margin-top: 8px; font-size: 11.5px; color: #94a3b8; }
 .sb-pending .sb-answer-text { color: #64748b; }
+.sb-draft-status { font-size: 12.5px; color: #64748b; margin-bottom: 6px; }
+.sb-draft > .sb-answer-text { color: #475569; }
 .sb-spinner { display: inline-block; width: 13px; height: 13px; margin-right: 8px; vertical-align: -2px;
   border: 2px solid #c7d2fe; border-top-color: #4f46e5; border-radius: 50%; animation: sb-spin .8s linear infinite; }
 .sb-cursor { display: inline-block; width: 7px; height: 1.05em; margin-left: 2px; vertical-align: -2px;

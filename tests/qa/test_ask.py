@@ -149,3 +149,18 @@ def test_golden_set_quality_extractive(seeded_pipeline):
     assert s["correct"] >= 0.78, [r["id"] for r in report.rows if not r["correct"]]
     assert s["false_refusals"] <= 5
     assert s["abstention_recall"] >= 0.75
+
+
+def test_warm_up_says_what_it_loads_and_marks_the_pipeline_ready(seeded_settings, embedder, caplog):
+    import logging
+
+    from qa.pipeline import Pipeline
+
+    pipe = Pipeline(seeded_settings.with_(mode="extractive"), embedder=embedder)
+    assert not pipe.ready.is_set()
+    said: list[str] = []
+    with caplog.at_level(logging.INFO, logger="qa.pipeline"):
+        took = pipe.warm_up(said.append)
+    assert pipe.ready.is_set() and took > 0
+    assert said[:2] == ["loading the article index", "loading the embedding model"] and len(said) == 5
+    assert any("warm-up: ready in" in r.getMessage() for r in caplog.records)

@@ -20,6 +20,25 @@ def test_generative_answer_cites_verbatim(generative_pipeline, seeded_settings):
     _verbatim(answer, seeded_settings)
 
 
+def test_drafts_come_first_and_only_when_asked(generative_pipeline, seeded_settings):
+    from qa import Answer, Draft
+
+    question = "Which German company will open a factory in the UK?"
+    items = list(generative_pipeline.stream(question, drafts=True))
+    kinds = [type(i).__name__ for i in items]
+    assert kinds[0] == "Draft" and kinds.count("Draft") == 1 and isinstance(items[-1], Answer), kinds
+    draft = items[0].answer
+    # The draft is the extractive answer: verbatim quotes, ready before the model's first token.
+    assert draft.answered and draft.mode == "generative" and "Rheinmetall" in draft.text
+    _verbatim(draft, seeded_settings)
+    final = items[-1]
+    assert final.timings["draft"] < final.timings["retrieve"] + final.timings["select"] + final.timings["generate"]
+    assert not any(isinstance(i, Draft) for i in generative_pipeline.stream(question))
+    # A refusal has nothing to draft.
+    assert not any(isinstance(i, Draft) for i in generative_pipeline.stream("Who won the 2022 FIFA World Cup?",
+                                                                            drafts=True))
+
+
 def test_generative_abstains_and_flags_conflicts(generative_pipeline, seeded_settings):
     assert not generative_pipeline.ask("Who won the 2022 FIFA World Cup?").answered
     a = generative_pipeline.ask("When was the UK-Germany defence declaration signed?")

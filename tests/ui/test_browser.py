@@ -58,7 +58,7 @@ def ask(pg, question: str) -> None:
     pg.fill("#sb-input textarea", question)
     pg.keyboard.press("Enter")
     pg.wait_for_function(
-        f"() => document.querySelectorAll('#sb-chat .sb-answer:not(.sb-pending):not(.sb-streaming)').length > {n}",
+        f"() => document.querySelectorAll('#sb-chat .sb-answer:not(.sb-pending):not(.sb-streaming):not(.sb-draft)').length > {n}",
         timeout=TIMEOUT)
 
 

@@ -31,6 +31,23 @@ def test_respond_streams_then_renders_cards(ui_settings):
     assert len(re.findall(r'class="sb-card"', html)) <= 3
 
 
+def test_the_first_status_says_when_the_models_are_still_loading(ui_settings):
+    from qa.pipeline import default_pipeline
+    from ui.chat import session_settings
+
+    pipe = default_pipeline(session_settings(ui_settings, 3))
+    was = pipe.ready.is_set()
+    try:
+        pipe.ready.clear()
+        first = next(iter(respond(JOBS, [], "extractive", 3, settings=ui_settings)))
+        assert "Loading the models" in first[-1]["content"]
+        pipe.ready.set()
+        first = next(iter(respond(JOBS, [], "extractive", 3, settings=ui_settings)))
+        assert "Searching the articles" in first[-1]["content"]
+    finally:
+        pipe.ready.set() if was else pipe.ready.clear()
+
+
 def test_follow_up_history_comes_from_the_rendered_chat(ui_settings):
     messages = last(respond("What will the joint venture RBSL build?", [], "extractive", 3, settings=ui_settings))
     pairs = qa_history(messages)
@@ -118,6 +135,34 @@ def test_generative_answer_streams_partial_text(ui_settings):
     assert 'class="sb-answer' in final and "generative" in final
     if "sb-card" in final:  # an answer (not a fallback): text arrived in pieces before it
         assert any("sb-streaming" in c for c in contents[:-1])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (Path.home() / ".cache/sourcebook/models").is_dir(), reason="no local model installed")
+def test_the_quotes_show_before_the_model_writes(ui_settings):
+    """Answers at once: the verified quotes replace the spinner before the first generated word."""
+    steps = [s[-1]["content"] for s in respond(JOBS, [], "generative", 3, settings=ui_settings.with_(mode=None))]
+    drafts = [i for i, c in enumerate(steps) if "sb-draft" in c]
+    assert drafts, steps[:3]
+    first_draft = steps[drafts[0]]
+    assert "400" in first_draft and "sb-card" in first_draft and "Writing an answer" in first_draft
+    streamed = [i for i, c in enumerate(steps) if "sb-streaming" in c]
+    assert not streamed or drafts[0] < streamed[0]
+    # While the text streams, the quotes stay on screen; the final answer has no draft left.
+    assert all("sb-card" in steps[i] for i in streamed)
+    assert "sb-draft" not in steps[-1] and "sb-streaming" not in steps[-1]
+
+
+def test_a_draft_renders_its_quotes_with_live_markers(ui_settings):
+    from qa.pipeline import Pipeline
+
+    answer = Pipeline(ui_settings.with_(mode="extractive")).ask(JOBS)
+    html = render.render_draft(answer, "Writing an answer from these quotes…")
+    assert "sb-draft" in html and "Writing an answer from these quotes…" in html
+    assert html.count('class="sb-card"') == len(answer.citations) and "400" in html
+    partial = render.render_partial("The factory will support", answer)
+    assert "sb-streaming" in partial and "Quotes found" in partial and "The factory will support" in partial
+    assert "Quotes found" not in render.render_partial("The factory will support")
 
 
 def test_the_not_found_sentinel_never_shows_while_streaming():

@@ -154,7 +154,7 @@ def test_a_bug_still_logs_its_traceback(ui_settings, caplog, monkeypatch):
     from ui import chat
 
     class Broken:    # a pipeline with a bug in it: the one fault the chat cannot explain
-        def stream(self, *args):
+        def stream(self, *args, **kwargs):
             raise KeyError("oops")
             yield
 
