@@ -204,6 +204,55 @@ def generative(settings, embedder, llm, items: list[dict]) -> dict:
     return out
 
 
+def concurrent(settings, embedder, llm, items: list[dict], users: int) -> dict:
+    """`users` people ask at the same moment (generative, as the chat streams, one thread each):
+    seconds until each sees text to read (the verified quotes) and until the model's first words
+    reach them (generated answers take turns at the one model)."""
+    import threading
+
+    from qa.pipeline import Pipeline
+    from qa.types import Answer, Draft
+
+    pipe = Pipeline(settings, embedder=embedder, llm=llm)
+    pipe.warm_up()
+    questions = [items[i % len(items)] for i in range(users)]
+    useful, generated, errors = [None] * users, [None] * users, []
+    start = threading.Barrier(users + 1)
+
+    def user(i: int) -> None:
+        start.wait()
+        t0 = time.perf_counter()
+        try:
+            for part in pipe.stream(questions[i]["question"], _history(questions[i]), "generative", drafts=True):
+                now = time.perf_counter() - t0
+                if useful[i] is None:
+                    useful[i] = now
+                if generated[i] is None and not isinstance(part, Draft):
+                    generated[i] = now
+                if isinstance(part, Answer):
+                    break
+        except Exception as exc:  # a failure is a figure too: reported, never hidden
+            errors.append(f"{questions[i]['id']}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    for t in threads:
+        t.start()
+    t0 = time.perf_counter()
+    start.wait()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    useful_s = [x for x in useful if x is not None]
+    generated_s = [x for x in generated if x is not None]
+    out = {"users": users, "wall_s": wall, "errors": errors,
+           "first_useful_p50_s": p50(useful_s), "first_useful_p95_s": pct(useful_s, 0.95),
+           "first_generated_p50_s": p50(generated_s), "first_generated_p95_s": pct(generated_s, 0.95)}
+    log(f"  {users} users at once: quotes shown p50 {out['first_useful_p50_s']:.2f} s / p95 "
+        f"{out['first_useful_p95_s']:.2f} s; model's first words p95 {out['first_generated_p95_s']:.1f} s; "
+        f"all done in {wall:.1f} s{'; errors: ' + '; '.join(errors) if errors else ''}")
+    return out
+
+
 def baseline(articles: list, embedder, llm, items: list[dict]) -> dict:
     """The LlamaIndex CitationQueryEngine baseline on the same questions."""
     from qa.baseline import Baseline

@@ -17,6 +17,9 @@ class Embedder:
     def __init__(self, model_path: str | None = None) -> None:
         self._path = model_path
         self._model = None
+        # One batch at a time: the fast tokenizer fails when two threads use it at once
+        # ("Already borrowed"), and one batch already keeps every core busy.
+        self._run = threading.Lock()
 
     @property
     def model(self):
@@ -47,8 +50,10 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        vecs = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
-                                 convert_to_numpy=True, normalize_embeddings=True)
+        model = self.model
+        with self._run:
+            vecs = model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
+                                convert_to_numpy=True, normalize_embeddings=True)
         return vecs.astype(np.float32, copy=False)
 
     def word_vectors(self, texts: list[str], batch_size: int = 32) -> list[tuple[list[str], np.ndarray]]:
@@ -59,10 +64,10 @@ class Embedder:
         model, out = self.model, []
         for b in range(0, len(texts), batch_size):
             batch = texts[b:b + batch_size]
-            enc = model.tokenizer(batch, padding=True, truncation=True, max_length=model.max_seq_length,
-                                  return_tensors="pt", return_offsets_mapping=True)
-            offsets = enc.pop("offset_mapping").tolist()
-            with torch.inference_mode():
+            with self._run, torch.inference_mode():
+                enc = model.tokenizer(batch, padding=True, truncation=True, max_length=model.max_seq_length,
+                                      return_tensors="pt", return_offsets_mapping=True)
+                offsets = enc.pop("offset_mapping").tolist()
                 tokens = model[0](dict(enc))["token_embeddings"].float().numpy()
             for i, text in enumerate(batch):
                 pieces: dict[int, list[int]] = {}
@@ -77,7 +82,8 @@ class Embedder:
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         tok = self.model.tokenizer
-        return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
+        with self._run:
+            return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
 
 
 @lru_cache(maxsize=4)

@@ -42,6 +42,12 @@ class LocalLlama:
         self.n_ctx, self.n_threads = n_ctx, n_threads
         self._llama = None
         self._lock = threading.Lock()
+        self._queue = 0                 # answers writing or waiting for the model
+        self._queue_lock = threading.Lock()
+
+    def queued(self) -> int:
+        """How many answers the model is writing or has waiting (one model serves one at a time)."""
+        return self._queue
 
     def _load(self):
         if self._llama is None:
@@ -76,6 +82,15 @@ class LocalLlama:
             self._load()
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        with self._queue_lock:
+            self._queue += 1
+        try:
+            yield from self._stream(messages, max_tokens, stop)
+        finally:
+            with self._queue_lock:
+                self._queue -= 1
+
+    def _stream(self, messages: Messages, max_tokens: int, stop: list[str] | None) -> Iterator[str]:
         with self._lock:
             llama = self._load()
             for part in llama.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0,

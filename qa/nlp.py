@@ -41,6 +41,7 @@ class NLP:
     def __init__(self) -> None:
         self._nlp = None
         self._lock = threading.Lock()
+        self._run = threading.Lock()   # one document at a time: answers run in parallel threads
 
     @property
     def model(self):
@@ -58,12 +59,15 @@ class NLP:
         return self._nlp
 
     def parse(self, text: str):
-        return self.model(text)
+        with self._run:
+            return self.model(text)
 
     def annotate(self, text: str) -> Annotated:
         """Entities and lemmas of a whole article."""
         # Sentences come from index.text (exact offsets); the parser is not needed.
-        doc = self.model(text[:900_000], disable=["parser"])
+        model = self.model
+        with self._run:
+            doc = model(text[:900_000], disable=["parser"])
         return Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
                           for e in doc.ents if e.label_ in ANSWER_LABELS],
                          [t.idx for t in doc], [t.lemma_ for t in doc])

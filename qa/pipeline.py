@@ -207,7 +207,7 @@ class Pipeline:
             if drafts:
                 draft = compose.check_verbatim(compose.extractive(ev, **base), self.store)
                 t["draft"] = time.perf_counter() - t0
-                yield Draft(draft)
+                yield Draft(draft, ahead=getattr(llm, "queued", lambda: 0)())
             answer = yield from compose.generative(ev, llm, self.vectors, self.settings, t, **base)
         t1 = time.perf_counter()
         if answer.answered:

@@ -53,3 +53,4 @@ class Draft:
     """The verified quotes of an answer the model is still writing: what a caller can show at
     once (an extractive answer, citations verbatim), before the generated text replaces it."""
     answer: Answer
+    ahead: int = 0     # answers the model is writing or has waiting before this one

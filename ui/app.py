@@ -1,8 +1,10 @@
 """The Gradio app: `build_app()` lays out the tabs and wires events; `serve()` runs it.
 
 Handlers live in chat.py, library.py and evaluate.py; HTML in render.py; CSS/JS in
-theme.py. Every event that touches the model (chat, /ask, evaluation, indexing) shares one
-queue slot ("model"), so several users wait their turn instead of fighting over the CPU.
+theme.py. Answers (chat and /ask) run side by side in their own queue ("answer"): retrieval
+and extractive work never wait behind another user's generation, and generated answers take
+their turn at the one local model (qa/llm.py), their place shown in the chat. Indexing and
+evaluation share one slot ("model").
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ WELCOME = ('<div class="sb-welcome"><div class="sb-welcome-title">Ask about your
            '<div class="sb-welcome-text">Every answer quotes its sources word for word. When the articles '
            "don't say, Sourcebook tells you; when they disagree, it shows both sides.</div></div>")
 MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
+ANSWER = {"concurrency_limit": 8, "concurrency_id": "answer"}
 
 
 def header_html(n_articles: int | None, mode: str) -> str:
@@ -115,7 +118,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
             return header_html(n, mode_now or start_mode)
 
         answer_args = dict(fn=_respond, inputs=[pending, chatbot, mode, n_quotes], outputs=[chatbot],
-                           show_progress="hidden", **MODEL, **private)
+                           show_progress="hidden", **ANSWER, **private)
         # The header re-counts after each answer: the first question may have indexed seeds/.
         recount = dict(fn=status, inputs=[mode], outputs=[header], queue=False, **private)
         msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount)
@@ -139,7 +142,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         demo.load(refresh_library, None, library_outputs, queue=False, **private)
         library_view.change(**recount)
         mode.change(**recount)
-        gr.api(ask, api_name="ask", **MODEL)
+        gr.api(ask, api_name="ask", **ANSWER)
     return demo
 
 

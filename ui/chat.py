@@ -81,6 +81,13 @@ def stream_answer(question: str, history: list[tuple[str, str]], mode: str | Non
         yield item
 
 
+def _draft_status(ahead: int) -> str:
+    if ahead <= 0:
+        return "Writing an answer from these quotes…"
+    return (f"Waiting for the model: {ahead} answer{'s' if ahead != 1 else ''} ahead of yours. "
+            f"These quotes answer meanwhile…")
+
+
 def _ready(settings: QASettings) -> bool:
     """The models are loaded (a problem opening the pipeline is reported by the answer itself)."""
     try:
@@ -116,7 +123,7 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
                 content = render.render_answer(item)
             elif isinstance(item, Draft):
                 draft = item.answer
-                content = render.render_draft(draft, "Writing an answer from these quotes…")
+                content = render.render_draft(draft, _draft_status(item.ahead))
             elif _sentinel(item):
                 content = (render.render_draft(draft, "Checking the articles…") if draft is not None
                            else render.render_status("Checking the articles…"))

@@ -76,3 +76,39 @@ def test_golden_set_quality_generative(generative_pipeline):
     # Floors under the general answer core (measured 80.9%, abstention recall 80%, 2026-11-23).
     assert s["correct"] >= 0.76, [(r["id"], r["answer"]) for r in report.rows if not r["correct"]]
     assert s["abstention_recall"] >= 0.75
+
+
+def test_extractive_answers_never_wait_behind_generation(generative_pipeline):
+    """One user's generated answer holds the model; another's extractive answer and the quotes
+    of a second generated answer come at once, the draft saying how many answers are ahead."""
+    import threading
+    import time
+
+    from qa import Draft
+
+    llm = generative_pipeline.llm()
+    finished = {}
+
+    def generate():
+        generative_pipeline.ask("Which German company will open a factory in the UK?")
+        finished["generated"] = time.perf_counter()
+
+    worker = threading.Thread(target=generate)
+    worker.start()
+    deadline = time.time() + 60
+    while llm.queued() == 0 and time.time() < deadline and worker.is_alive():
+        time.sleep(0.005)
+    assert llm.queued() >= 1, "the generated answer never reached the model"
+    a = generative_pipeline.ask("How many jobs will the new Rheinmetall factory in the UK support?", mode="extractive")
+    finished["extractive"] = time.perf_counter()
+    second = generative_pipeline.stream("When was the UK-Germany defence declaration signed?", drafts=True)
+    before = llm.queued()
+    first = next(second)
+    after = llm.queued()     # the model's queue only shrinks meanwhile: this answer has not reached it
+    second.close()
+    worker.join()
+    assert a.answered and "400" in a.text
+    assert finished["extractive"] < finished["generated"]
+    assert isinstance(first, Draft) and first.answer.answered
+    assert after <= first.ahead <= before
+    assert llm.queued() == 0

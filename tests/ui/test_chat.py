@@ -165,6 +165,13 @@ def test_a_draft_renders_its_quotes_with_live_markers(ui_settings):
     assert "Quotes found" not in render.render_partial("The factory will support")
 
 
+def test_a_draft_says_how_many_answers_are_ahead():
+    from ui.chat import _draft_status
+
+    assert _draft_status(0) == "Writing an answer from these quotes…"
+    assert "1 answer ahead of yours" in _draft_status(1) and "3 answers ahead" in _draft_status(3)
+
+
 def test_the_not_found_sentinel_never_shows_while_streaming():
     from ui.chat import _sentinel
 

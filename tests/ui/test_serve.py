@@ -184,3 +184,17 @@ def test_login_throttle_window_and_lockout_expire():
     assert t.wait("a") == 0
     with pytest.raises(ValueError):
         LoginThrottle(None, limit=0)
+
+
+def test_answers_run_side_by_side_and_indexing_takes_turns(ui_settings):
+    """Chat answers and /ask share an 'answer' queue several wide (the model itself takes one
+    answer at a time, qa/llm.py); uploads, removals and evaluation keep the one 'model' slot."""
+    from ui.app import build_app
+
+    demo = build_app(ui_settings)
+    fns = list(demo.fns.values()) if isinstance(demo.fns, dict) else list(demo.fns)
+    answering = [f for f in fns if f.name in ("_respond", "ask")]
+    assert {f.name for f in answering} == {"_respond", "ask"}
+    assert all(f.concurrency_id == "answer" and f.concurrency_limit >= 4 for f in answering)
+    heavy = [f for f in fns if f.name in ("do_upload", "do_remove", "run")]
+    assert heavy and all(f.concurrency_id == "model" and f.concurrency_limit == 1 for f in heavy)
