@@ -187,9 +187,13 @@ def mentions(view: ArticleView, name: str) -> bool:
 
 
 def _new_entity(ent: Entity, question: Question) -> bool:
+    """The entity is not one the question names (its words, or its initials: "the United
+    Kingdom" for a question about the "UK")."""
     words = _words(ent.text)
+    spelled = [w for w in words if w not in ("the", "of", "and")]
+    initials = "".join(w[0] for w in spelled) if len(spelled) > 1 else ""
     return bool(words) and not all(w in question.skip or w + "'s" in question.skip for w in words) \
-        and ent.text.lower() not in question.text.lower()
+        and ent.text.lower() not in question.text.lower() and initials not in question.skip
 
 
 def counts_asked(ent: Entity, question: Question, vectors: "SentenceVectors") -> bool:

@@ -243,4 +243,4 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     descriptors = tuple(e for e in ents if any(x.label_ == "NORP" and x.text.startswith(e) for x in doc.ents))
     return Question(text=text, wh=wh_word, head=head, labels=labels, open=is_open, fixed_type=fixed, entities=tuple(ents),
                     descriptors=descriptors,
-                    terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(low.replace("’", "'").split()))
+                    terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(re.findall(r"[\w']+", low.replace("’", "'"))))

@@ -60,3 +60,14 @@ def test_entities_and_terms(ana):
 def test_where_to_look_is_not_what_to_look_for():
     assert strip_meta("Who is the finance minister according to the articles?") == "Who is the finance minister?"
     assert strip_meta("What do the stories say?") == "What do the stories say?"
+
+
+def test_hyphenated_and_abbreviated_names_count_as_named_by_the_question(ana):
+    from qa.evidence import _new_entity
+    from qa.nlp import Entity
+
+    q = ana("Where did the US-China trade talks take place?")
+    assert {"us", "china", "place"} <= q.skip            # split at hyphens, no trailing "?"
+    assert not _new_entity(Entity("China", "GPE", 0, 5), q)
+    assert not _new_entity(Entity("the United States", "GPE", 0, 17), q)   # its initials are the question's "US"
+    assert _new_entity(Entity("Geneva", "GPE", 0, 6), q)
