@@ -53,7 +53,7 @@ def print_answer(answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
-    print(answer.text)
+    print(answer.display())
     if answer.citations:
         print()
     for c in answer.citations:

@@ -96,7 +96,8 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
 
 
 def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Conflict]:
-    """Detect disagreements among the evidence; cite each side and state them in the text."""
+    """Detect disagreements among the evidence and cite each side (adding citations as needed).
+    The answer text is left alone: `Answer.display()` states the conflicts after it."""
     pool = ev.quotes + [q for q in ev.considered if q not in ev.quotes]
     found = finder(ev.qtype, pool)
     if not found:
@@ -112,9 +113,7 @@ def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Confli
                 n = cited[(q.source, q.start)] = len(answer.citations) + 1
                 answer.citations.append(_citation(n, q))
             out.append(ConflictSide(value, n, q.source, q.text))
-        conflict = Conflict(fact, tuple(out))
-        answer.text = f"{answer.text} {conflict.describe()}."
-        conflicts.append(conflict)
+        conflicts.append(Conflict(fact, tuple(out)))
     return conflicts
 
 

@@ -44,6 +44,11 @@ class Answer:
     mode: str = "extractive"
     notes: list[str] = field(default_factory=list)   # e.g. "question truncated to 2,000 characters"
 
+    def display(self) -> str:
+        """The text followed by each conflict, for plain-text readers (the CLI, the evaluator).
+        `text` never holds the conflicts: a renderer shows them from `conflicts`."""
+        return " ".join(part for part in [self.text, *(f"{c.describe()}." for c in self.conflicts)] if part)
+
     def to_dict(self) -> dict:
         return asdict(self)
 

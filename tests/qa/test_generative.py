@@ -42,7 +42,8 @@ def test_drafts_come_first_and_only_when_asked(generative_pipeline, seeded_setti
 def test_generative_abstains_and_flags_conflicts(generative_pipeline, seeded_settings):
     assert not generative_pipeline.ask("Who won the 2022 FIFA World Cup?").answered
     a = generative_pipeline.ask("When was the UK-Germany defence declaration signed?")
-    assert a.conflicts and "24 July 2024" in a.text and "25th September" in a.text
+    assert a.conflicts and "24 July 2024" in a.display() and "25th September" in a.display()
+    assert "disagree" not in a.text
     _verbatim(a, seeded_settings)
 
 
