@@ -68,12 +68,13 @@ def cmd_ask(args) -> int:
 
     pipe = default_pipeline(_settings(args))
     question = " ".join(args.question)
+    # fallback: with no model, generative (asked for or configured) answers extractively, with a note.
     if args.json:
-        print_answer(pipe.ask(question, mode=args.mode), True)
+        print_answer(pipe.ask(question, mode=args.mode, fallback=True), True)
         return 0
     answer = None
     shown = 0
-    for item in pipe.stream(question, mode=args.mode):
+    for item in pipe.stream(question, mode=args.mode, fallback=True):
         if isinstance(item, str):
             if sys.stdout.isatty():
                 sys.stdout.write(item[shown:])
@@ -102,6 +103,8 @@ def cmd_eval(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from qa.modes import Mode   # light: no model, no index
+
     p = argparse.ArgumentParser(prog="sourcebook", description="Ask questions about news articles; answers cite verbatim quotes.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
@@ -118,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pa = sub.add_parser("ask", help="ask a question")
     pa.add_argument("question", nargs="+")
-    pa.add_argument("--mode", choices=["generative", "extractive"])
+    pa.add_argument("--mode", choices=[m.value for m in Mode])
     pa.add_argument("--json", action="store_true", help="print the Answer as JSON")
     pa.add_argument("--top-k", type=int)
     pa.add_argument("--quotes", type=int)
@@ -133,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pe = sub.add_parser("eval", help="evaluate on a golden Q&A set")
     pe.add_argument("--golden", default=None, help="JSONL golden set (default: seeds/golden.jsonl)")
-    pe.add_argument("--mode", choices=["generative", "extractive"])
+    pe.add_argument("--mode", choices=[m.value for m in Mode])
     pe.add_argument("--baseline", action="store_true", help="also run a plain LlamaIndex CitationQueryEngine")
     pe.add_argument("--out", default="eval-out", help="folder for report.json and report.html")
     pe.add_argument("--limit", type=int, help="only the first N questions")

@@ -195,7 +195,7 @@ def evaluate(golden: str | Path | None = None, *, mode: str | None = None, setti
     pipe.ensure_index()
     known = {a["source"] for a in pipe.store.list_articles()}
     items = load_golden(golden or default_golden(), known)[:limit]
-    mode = pipe.resolve_mode(mode)
+    mode = pipe.resolve_mode(mode).mode.value
     total = len(items) * (2 if baseline else 1)
     rows = []
     for i, item in enumerate(items):

@@ -159,7 +159,7 @@ def evaluate_corpus(folder: Path, *, questions: Path | None = None, split: str =
     corpus, qfile = locate(Path(folder), questions)
     items = load_questions(qfile, split)[:limit]
     pipe = pipeline or corpus_pipeline(corpus, settings, **collaborators)
-    mode = pipe.resolve_mode(mode)
+    mode = pipe.resolve_mode(mode).mode.value
     rows = []
     for i, item in enumerate(items):
         t0 = time.perf_counter()
