@@ -64,6 +64,7 @@ def print_answer(answer, as_json: bool) -> None:
 
 
 def cmd_ask(args) -> int:
+    from qa import Answer, Partial
     from qa.pipeline import default_pipeline
 
     pipe = default_pipeline(_settings(args))
@@ -75,12 +76,12 @@ def cmd_ask(args) -> int:
     answer = None
     shown = 0
     for item in pipe.stream(question, mode=args.mode, fallback=True):
-        if isinstance(item, str):
+        if isinstance(item, Partial):
             if sys.stdout.isatty():
-                sys.stdout.write(item[shown:])
+                sys.stdout.write(item.text[shown:])
                 sys.stdout.flush()
-                shown = len(item)
-        else:
+                shown = len(item.text)
+        elif isinstance(item, Answer):
             answer = item
     if shown:
         sys.stdout.write("\r\033[J" if sys.stdout.isatty() else "\n")

@@ -7,10 +7,10 @@ from typing import Iterator
 from .llm import LLMUnavailable
 from .modes import Mode
 from .settings import QASettings
-from .types import Answer, Citation, Conflict, ConflictSide, Draft
+from .types import Answer, Citation, Conflict, ConflictSide, Draft, Partial
 
-__all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "Draft", "LLMUnavailable", "Mode", "QASettings", "ask",
-           "stream_ask", "warm_up"]
+__all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "Draft", "LLMUnavailable", "Mode", "Partial", "QASettings",
+           "ask", "stream_ask", "warm_up"]
 
 
 def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
@@ -29,8 +29,9 @@ def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mo
 
 def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
                settings: QASettings | None = None, drafts: bool = False,
-               fallback: bool = False) -> Iterator[str | Draft | Answer]:
-    """Like `ask`, but yields the answer text as it is generated; the last item is the Answer.
+               fallback: bool = False) -> Iterator[Partial | Draft | Answer]:
+    """Like `ask`, but yields the answer text as it is generated (each a `Partial`, which is a
+    `str`: the whole text so far); the last item is the Answer.
     With `drafts=True`, a generated answer is preceded by a `Draft` holding its verified quotes
     (an extractive answer), to show at once while the model writes."""
     from .pipeline import default_pipeline

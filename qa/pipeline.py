@@ -32,7 +32,7 @@ from .llm import LLM, LLMUnavailable, make_llm
 from .modes import Mode, ModeChoice, fallback_note, resolve_mode
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
-from .types import Answer, Draft
+from .types import Answer, Draft, Partial
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +180,8 @@ class Pipeline:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                mode: Mode | str | None = None, drafts: bool = False, *,
-               fallback: bool = False) -> Iterator[str | Draft | Answer]:
-        """Yields partial answer text while generating; the last item is the Answer. With
+               fallback: bool = False) -> Iterator[Partial | Draft | Answer]:
+        """Yields the answer text so far (a Partial, a str) while generating; the last item is the Answer. With
         `drafts`, a generated answer is preceded by a Draft: its verified quotes, ready in
         milliseconds, for the caller to show while the model writes. With `fallback`, a
         missing or failing LLM gives an extractive answer with a note instead of LLMUnavailable
@@ -198,7 +198,7 @@ class Pipeline:
             yield from self._stream(question, history, ModeChoice(Mode.EXTRACTIVE, fallback_note(str(exc))), False)
 
     def _stream(self, question: str, history: list[tuple[str, str]] | None, choice: ModeChoice,
-                drafts: bool) -> Iterator[str | Draft | Answer]:
+                drafts: bool) -> Iterator[Partial | Draft | Answer]:
         t = {}
         t0 = time.perf_counter()
         # A refusal is never context: "None of the indexed articles…" names nothing.

@@ -53,6 +53,17 @@ class Answer:
         return asdict(self)
 
 
+class Partial(str):
+    """The answer text so far, while the model writes. A `str`, because `stream_ask` is
+    documented to yield the text as it is generated; its own type so that a consumer can tell
+    it apart from a `Draft` and the final `Answer` the same way it tells those apart."""
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class Draft:
     """The verified quotes of an answer the model is still writing: what a caller can show at

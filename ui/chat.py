@@ -8,7 +8,7 @@ import logging
 from typing import Iterator
 
 from index import StoreError, get_article
-from qa import Answer, Draft, LLMUnavailable, QASettings
+from qa import Answer, Draft, LLMUnavailable, Partial, QASettings
 from qa.pipeline import default_pipeline
 from qa.prompts import NOT_FOUND
 
@@ -96,11 +96,13 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
             elif isinstance(item, Draft):
                 draft = item.answer
                 content = render.render_draft(draft, "Writing an answer from these quotes…")
-            elif _sentinel(item):
+            elif isinstance(item, Partial) and _sentinel(item.text):
                 content = (render.render_draft(draft, "Checking the articles…") if draft is not None
                            else render.render_status("Checking the articles…"))
+            elif isinstance(item, Partial):
+                content = render.render_partial(item.text, draft)
             else:
-                content = render.render_partial(item, draft)
+                continue
             messages[-1] = {"role": "assistant", "content": content}
             yield [*messages]
     except EXPECTED as exc:
