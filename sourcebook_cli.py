@@ -53,7 +53,7 @@ def print_answer(answer, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
-    print(answer.text)
+    print(answer.display())
     if answer.citations:
         print()
     for c in answer.citations:
@@ -64,22 +64,24 @@ def print_answer(answer, as_json: bool) -> None:
 
 
 def cmd_ask(args) -> int:
+    from qa import Answer, Partial
     from qa.pipeline import default_pipeline
 
     pipe = default_pipeline(_settings(args))
     question = " ".join(args.question)
+    # fallback: with no model, generative (asked for or configured) answers extractively, with a note.
     if args.json:
-        print_answer(pipe.ask(question, mode=args.mode), True)
+        print_answer(pipe.ask(question, mode=args.mode, fallback=True), True)
         return 0
     answer = None
     shown = 0
-    for item in pipe.stream(question, mode=args.mode):
-        if isinstance(item, str):
+    for item in pipe.stream(question, mode=args.mode, fallback=True):
+        if isinstance(item, Partial):
             if sys.stdout.isatty():
-                sys.stdout.write(item[shown:])
+                sys.stdout.write(item.text[shown:])
                 sys.stdout.flush()
-                shown = len(item)
-        else:
+                shown = len(item.text)
+        elif isinstance(item, Answer):
             answer = item
     if shown:
         sys.stdout.write("\r\033[J" if sys.stdout.isatty() else "\n")
@@ -102,6 +104,8 @@ def cmd_eval(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from qa.modes import Mode   # light: no model, no index
+
     p = argparse.ArgumentParser(prog="sourcebook", description="Ask questions about news articles; answers cite verbatim quotes.")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True)
@@ -118,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pa = sub.add_parser("ask", help="ask a question")
     pa.add_argument("question", nargs="+")
-    pa.add_argument("--mode", choices=["generative", "extractive"])
+    pa.add_argument("--mode", choices=[m.value for m in Mode])
     pa.add_argument("--json", action="store_true", help="print the Answer as JSON")
     pa.add_argument("--top-k", type=int)
     pa.add_argument("--quotes", type=int)
@@ -133,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pe = sub.add_parser("eval", help="evaluate on a golden Q&A set")
     pe.add_argument("--golden", default=None, help="JSONL golden set (default: seeds/golden.jsonl)")
-    pe.add_argument("--mode", choices=["generative", "extractive"])
+    pe.add_argument("--mode", choices=[m.value for m in Mode])
     pe.add_argument("--baseline", action="store_true", help="also run a plain LlamaIndex CitationQueryEngine")
     pe.add_argument("--out", default="eval-out", help="folder for report.json and report.html")
     pe.add_argument("--limit", type=int, help="only the first N questions")

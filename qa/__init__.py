@@ -5,32 +5,38 @@ from __future__ import annotations
 from typing import Iterator
 
 from .llm import LLMUnavailable
+from .modes import Mode
 from .settings import QASettings
-from .types import Answer, Citation, Conflict, ConflictSide, Draft
+from .types import Answer, Citation, Conflict, ConflictSide, Draft, Partial
 
-__all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "Draft", "LLMUnavailable", "QASettings", "ask", "stream_ask",
-           "warm_up"]
+__all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "Draft", "LLMUnavailable", "Mode", "Partial", "QASettings",
+           "ask", "stream_ask", "warm_up"]
 
 
-def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: str | None = None,
-        settings: QASettings | None = None) -> Answer:
+def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
+        settings: QASettings | None = None, fallback: bool = False) -> Answer:
     """Answer a question from the indexed articles (indexing seeds/ first if the index is empty).
 
-    Raises ValueError for an empty or over-long question, index.StoreError when there is no
-    usable index, LLMUnavailable when mode="generative" and no model is installed."""
+    `mode`: "generative", "extractive" (or a `Mode`); None takes the settings' mode, else
+    generative when a model is installed. Raises ValueError for an empty or over-long question
+    or an unknown mode, index.StoreError when there is no usable index, LLMUnavailable when
+    generative is asked for and no model is installed, unless `fallback=True`: then the answer
+    is extractive, with a note saying why."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).ask(question, history, mode)
+    return default_pipeline(settings).ask(question, history, mode, fallback=fallback)
 
 
-def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: str | None = None,
-               settings: QASettings | None = None, drafts: bool = False) -> Iterator[str | Draft | Answer]:
-    """Like `ask`, but yields the answer text as it is generated; the last item is the Answer.
+def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
+               settings: QASettings | None = None, drafts: bool = False,
+               fallback: bool = False) -> Iterator[Partial | Draft | Answer]:
+    """Like `ask`, but yields the answer text as it is generated (each a `Partial`, which is a
+    `str`: the whole text so far); the last item is the Answer.
     With `drafts=True`, a generated answer is preceded by a `Draft` holding its verified quotes
     (an extractive answer), to show at once while the model writes."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).stream(question, history, mode, drafts)
+    return default_pipeline(settings).stream(question, history, mode, drafts, fallback=fallback)
 
 
 def warm_up(settings: QASettings | None = None, progress=None) -> float:

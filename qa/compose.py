@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from .evidence import Evidence, Quote
 from .llm import LLM
 from .prompts import ABSTAIN_TEXT, ANSWER_OPEN_SYSTEM, ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
-from .types import Answer, Citation, Conflict, ConflictSide
+from .types import Answer, Citation, Conflict, ConflictSide, Partial
 from .verify import MARKER, misses_answer, split_answer, verify
 
 
@@ -35,7 +35,7 @@ def prompt_messages(question: str, quotes: list[Quote], open_question: bool = Fa
             {"role": "user", "content": ANSWER_USER.format(quotes=numbered, question=question)}]
 
 
-def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base) -> Iterator[str]:
+def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base) -> Iterator[Partial]:
     """Streams the model's text; returns the verified Answer (via StopIteration.value)."""
     t0 = time.perf_counter()
     quotes = ev.quotes
@@ -47,7 +47,7 @@ def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base)
         if first is None:
             first = time.perf_counter() - t0
         raw += delta
-        yield raw
+        yield Partial(raw)
     timings["generate"] = time.perf_counter() - t0
     timings["first_token"] = first if first is not None else timings["generate"]
     t1 = time.perf_counter()
@@ -96,7 +96,8 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
 
 
 def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Conflict]:
-    """Detect disagreements among the evidence; cite each side and state them in the text."""
+    """Detect disagreements among the evidence and cite each side (adding citations as needed).
+    The answer text is left alone: `Answer.display()` states the conflicts after it."""
     pool = ev.quotes + [q for q in ev.considered if q not in ev.quotes]
     found = finder(ev.qtype, pool)
     if not found:
@@ -112,9 +113,7 @@ def add_conflicts(answer: Answer, ev: Evidence, finder: Callable) -> list[Confli
                 n = cited[(q.source, q.start)] = len(answer.citations) + 1
                 answer.citations.append(_citation(n, q))
             out.append(ConflictSide(value, n, q.source, q.text))
-        conflict = Conflict(fact, tuple(out))
-        answer.text = f"{answer.text} {conflict.describe()}."
-        conflicts.append(conflict)
+        conflicts.append(Conflict(fact, tuple(out)))
     return conflicts
 
 

@@ -96,19 +96,23 @@ class EvalReport:
 
 
 def score_answer(item: dict, answer: Answer, latency: float, embedder, store=None) -> dict:
-    """Per-question metrics; with `store`, also whether every citation is verbatim at its offsets."""
-    text = _norm(MARKER.sub("", answer.text))
+    """Per-question metrics; with `store`, also whether every citation is verbatim at its offsets.
+
+    Scored on `answer.display()`, the text with its conflicts stated, so a conflict question
+    counts both values and each side is checked against its own quote."""
+    shown = answer.display()
+    text = _norm(MARKER.sub("", shown))
     unanswerable = item["kind"] == "unanswerable"
     facts_ok = all(any(_norm(v) in text for v in fact) for fact in item["facts"])
     correct = (not answer.answered) if unanswerable else (answer.answered and facts_ok)
-    row = {"id": item["id"], "kind": item["kind"], "question": item["question"], "answer": answer.text,
+    row = {"id": item["id"], "kind": item["kind"], "question": item["question"], "answer": shown,
            "answered": answer.answered, "correct": bool(correct), "latency_s": latency,
            "conflicts": len(answer.conflicts), "citations": len(answer.citations)}
     if answer.answered and not unanswerable:
-        vecs = embedder.encode([MARKER.sub("", answer.text), item["answer"]])
+        vecs = embedder.encode([MARKER.sub("", shown), item["answer"]])
         row["similarity"] = float(vecs[0] @ vecs[1])
         quotes = {c.n: c.quote for c in answer.citations}
-        sents = split_answer(answer.text)
+        sents = split_answer(shown)
         # A marker after a run of sentences cites the run ("Quote sentence one. Two. [1]").
         for i in range(len(sents) - 2, -1, -1):
             if not sents[i].cited:
@@ -191,7 +195,7 @@ def evaluate(golden: str | Path | None = None, *, mode: str | None = None, setti
     pipe.ensure_index()
     known = {a["source"] for a in pipe.store.list_articles()}
     items = load_golden(golden or default_golden(), known)[:limit]
-    mode = pipe.resolve_mode(mode)
+    mode = pipe.resolve_mode(mode).mode.value
     total = len(items) * (2 if baseline else 1)
     rows = []
     for i, item in enumerate(items):

@@ -83,7 +83,7 @@ def load_questions(path: Path, split: str = "dev") -> list[dict]:
 def score(item: dict, answer) -> dict:
     cited = {c.source for c in answer.citations}
     if item["answerable"]:
-        text_ok = answer.answered and answer_matches(answer.text, item["answers"])
+        text_ok = answer.answered and answer_matches(answer.display(), item["answers"])
         cite_ok = item.get("story") in cited
         correct = answer.answered and text_ok and cite_ok
     else:
@@ -91,7 +91,7 @@ def score(item: dict, answer) -> dict:
         correct = not answer.answered and not answer.citations
     return {"id": item["id"], "question": item["question"], "answerable": item["answerable"],
             "answered": answer.answered, "correct": bool(correct), "text_ok": bool(text_ok),
-            "cite_ok": bool(cite_ok), "answer": answer.text, "gold": item["answers"][:3],
+            "cite_ok": bool(cite_ok), "answer": answer.display(), "gold": item["answers"][:3],
             "story": item.get("story"), "cited": sorted(cited), "plausible": item.get("plausible", [])}
 
 
@@ -159,7 +159,7 @@ def evaluate_corpus(folder: Path, *, questions: Path | None = None, split: str =
     corpus, qfile = locate(Path(folder), questions)
     items = load_questions(qfile, split)[:limit]
     pipe = pipeline or corpus_pipeline(corpus, settings, **collaborators)
-    mode = pipe.resolve_mode(mode)
+    mode = pipe.resolve_mode(mode).mode.value
     rows = []
     for i, item in enumerate(items):
         t0 = time.perf_counter()

@@ -29,9 +29,10 @@ from .evidence import Articles, Evidence, SentenceVectors, gather, mentions
 from .nlp import NLP, shared_nlp
 from .question import HeadTyper, Question, analyse
 from .llm import LLM, LLMUnavailable, make_llm
+from .modes import Mode, ModeChoice, fallback_note, resolve_mode
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
-from .types import Answer, Draft
+from .types import Answer, Draft, Partial
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +91,12 @@ class Pipeline:
             raise LLMUnavailable(self._llm_error or "No LLM configured.")
         return self._llm
 
-    def resolve_mode(self, mode: str | None) -> str:
-        mode = mode or self.settings.mode
-        if mode is None:
-            return "generative" if self.llm() is not None else "extractive"
-        if mode not in ("generative", "extractive"):
-            raise ValueError(f"mode must be 'generative' or 'extractive', got {mode!r}")
-        return mode
+    def resolve_mode(self, mode: Mode | str | None = None, *, fallback: bool = False) -> ModeChoice:
+        """The mode to answer in (see qa/modes.py), with this pipeline's LLM as the one available."""
+        return resolve_mode(mode, self.settings.mode, self._llm_problem, fallback=fallback)
+
+    def _llm_problem(self) -> str | None:
+        return None if self.llm() is not None else (self._llm_error or "No LLM configured.")
 
     def ensure_index(self) -> None:
         if self.store.count_chunks() == 0:
@@ -121,7 +121,7 @@ class Pipeline:
 
         def warm_llm() -> None:
             llm = self.llm()
-            if llm is not None and self.resolve_mode(None) == "generative":
+            if llm is not None and self.resolve_mode().mode is Mode.GENERATIVE:
                 "".join(llm.stream(compose.prompt_messages("Is this a warm-up?", []), max_tokens=1))
 
         steps = [("the article index", self.ensure_index),
@@ -179,17 +179,32 @@ class Pipeline:
         return ev
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
-               mode: str | None = None, drafts: bool = False) -> Iterator[str | Draft | Answer]:
-        """Yields partial answer text while generating; the last item is the Answer. With
+               mode: Mode | str | None = None, drafts: bool = False, *,
+               fallback: bool = False) -> Iterator[Partial | Draft | Answer]:
+        """Yields the answer text so far (a Partial, a str) while generating; the last item is the Answer. With
         `drafts`, a generated answer is preceded by a Draft: its verified quotes, ready in
-        milliseconds, for the caller to show while the model writes."""
+        milliseconds, for the caller to show while the model writes. With `fallback`, a
+        missing or failing LLM gives an extractive answer with a note instead of LLMUnavailable
+        (after a Draft or partial text when the model failed while writing)."""
+        question = clean_question(question)
+        choice = self.resolve_mode(mode, fallback=fallback)
+        try:
+            yield from self._stream(question, history, choice, drafts)
+        except LLMUnavailable as exc:
+            # A model file that will not load, a server that went away: known only on use.
+            if not fallback or choice.mode is Mode.EXTRACTIVE:
+                raise
+            log.warning("LLM unavailable, answering extractively: %s", exc)
+            yield from self._stream(question, history, ModeChoice(Mode.EXTRACTIVE, fallback_note(str(exc))), False)
+
+    def _stream(self, question: str, history: list[tuple[str, str]] | None, choice: ModeChoice,
+                drafts: bool) -> Iterator[Partial | Draft | Answer]:
         t = {}
         t0 = time.perf_counter()
-        question = clean_question(question)
         # A refusal is never context: "None of the indexed articles…" names nothing.
         history = [(str(q), str(a)) for q, a in (history or []) if q and not str(a).startswith(ABSTAIN_TEXT)]
-        mode = self.resolve_mode(mode)
-        llm = self.llm(required=True) if mode == "generative" else None
+        mode = choice.mode
+        llm = self.llm(required=True) if mode is Mode.GENERATIVE else None
         self.ensure_index()
 
         standalone = condense(question, history, llm, self.nlp)
@@ -198,10 +213,10 @@ class Pipeline:
         ev = self.decide(self.evidence(standalone, t))
         t["select"] = time.perf_counter() - t1 - t["retrieve"]
 
-        base = dict(question=question, standalone_question=standalone, mode=mode)
+        base = dict(question=question, standalone_question=standalone, mode=mode.value)
         if not ev.answerable:
             answer = compose.abstain(ev, **base)
-        elif mode == "extractive":
+        elif mode is Mode.EXTRACTIVE:
             answer = compose.extractive(ev, **base)
         else:
             if drafts:
@@ -217,13 +232,16 @@ class Pipeline:
         t["verify"] = t.get("verify", 0.0) + time.perf_counter() - t1
         t["total"] = time.perf_counter() - t0
         answer.timings = t
-        if mode == "generative":
+        if choice.note:
+            answer.notes.append(choice.note)
+        if mode is Mode.GENERATIVE:
             self.ready.set()
         yield answer
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: str | None = None) -> Answer:
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
+            *, fallback: bool = False) -> Answer:
         answer = None
-        for item in self.stream(question, history, mode):
+        for item in self.stream(question, history, mode, fallback=fallback):
             answer = item
         assert isinstance(answer, Answer)
         return answer

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from index import IndexSettings
 
-MODES = ("generative", "extractive")
+from .modes import Mode
+
 MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MAX_QUESTION_CHARS = 2000
 
@@ -20,7 +21,7 @@ def _default_models() -> Path:
 class QASettings:
     index: IndexSettings = field(default_factory=IndexSettings)
     models_dir: Path = field(default_factory=_default_models)
-    mode: str | None = None            # None: generative when an LLM is available
+    mode: Mode | None = None           # None: generative when an LLM is available (a string is parsed)
     llm_model: Path | None = None      # a GGUF path; default: the assembled Qwen model
     llm_base_url: str | None = None    # an OpenAI-compatible server instead of a local GGUF
     llm_api_model: str = "default"
@@ -32,8 +33,7 @@ class QASettings:
     seeds_dir: Path | None = None      # what `ask` indexes when the index is empty
 
     def __post_init__(self) -> None:
-        if self.mode is not None and self.mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        object.__setattr__(self, "mode", Mode.parse(self.mode))
         if not 1 <= self.top_k <= 100:
             raise ValueError(f"top_k must be within 1..100, got {self.top_k}")
         if not 1 <= self.n_quotes <= 12:
@@ -46,7 +46,7 @@ class QASettings:
         if env.get("SOURCEBOOK_MODELS"):
             values["models_dir"] = Path(env["SOURCEBOOK_MODELS"]).expanduser()
         if env.get("SOURCEBOOK_MODE"):
-            values["mode"] = env["SOURCEBOOK_MODE"].strip().lower()
+            values["mode"] = env["SOURCEBOOK_MODE"]
         if env.get("SOURCEBOOK_LLM_MODEL"):
             values["llm_model"] = Path(env["SOURCEBOOK_LLM_MODEL"]).expanduser()
         if env.get("SOURCEBOOK_LLM_BASE_URL"):

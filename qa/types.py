@@ -44,8 +44,24 @@ class Answer:
     mode: str = "extractive"
     notes: list[str] = field(default_factory=list)   # e.g. "question truncated to 2,000 characters"
 
+    def display(self) -> str:
+        """The text followed by each conflict, for plain-text readers (the CLI, the evaluator).
+        `text` never holds the conflicts: a renderer shows them from `conflicts`."""
+        return " ".join(part for part in [self.text, *(f"{c.describe()}." for c in self.conflicts)] if part)
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class Partial(str):
+    """The answer text so far, while the model writes. A `str`, because `stream_ask` is
+    documented to yield the text as it is generated; its own type so that a consumer can tell
+    it apart from a `Draft` and the final `Answer` the same way it tells those apart."""
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        return str(self)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from qa import QASettings
+from qa.modes import llm_problem, resolve_mode
 
 from . import render, theme, upload_guard
 from .auth_guard import LoginThrottle
@@ -50,9 +51,9 @@ def header_html(n_articles: int | None, mode: str) -> str:
 
 
 def default_mode(settings: QASettings) -> str:
-    if settings.mode:
-        return settings.mode
-    return "generative" if settings.llm_base_url or settings.model_path.is_file() else "extractive"
+    """The mode answers will come in: the settings', else generative when a model is installed
+    (extractive when none is, as the chat falls back)."""
+    return resolve_mode(None, settings.mode, lambda: llm_problem(settings), fallback=True).mode.value
 
 
 def build_app(settings: QASettings | None = None) -> gr.Blocks:

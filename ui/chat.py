@@ -8,7 +8,7 @@ import logging
 from typing import Iterator
 
 from index import StoreError, get_article
-from qa import Answer, Draft, LLMUnavailable, QASettings
+from qa import Answer, Draft, LLMUnavailable, Partial, QASettings
 from qa.pipeline import default_pipeline
 from qa.prompts import NOT_FOUND
 
@@ -16,7 +16,6 @@ from . import render
 
 log = logging.getLogger(__name__)
 Messages = list[dict]
-MODES = ("generative", "extractive")
 # What a user's input or the set-up can cause (an empty question, no index, no model): the
 # user is told, and the log gets one line. Anything else is a bug and logs its traceback.
 EXPECTED = (ValueError, StoreError, LLMUnavailable)
@@ -60,27 +59,6 @@ def session_settings(settings: QASettings | None, n_quotes) -> QASettings:
     return settings.with_(n_quotes=max(1, min(12, n)))
 
 
-def _mode(mode) -> str | None:
-    return mode if mode in MODES else None
-
-
-def stream_answer(question: str, history: list[tuple[str, str]], mode: str | None,
-                  settings: QASettings) -> Iterator[str | Draft | Answer]:
-    """Pipeline.stream with drafts (the quotes first), falling back to extractive mode (with a
-    note) when the LLM is missing."""
-    pipe = default_pipeline(settings)
-    try:
-        yield from pipe.stream(question, history, mode, drafts=True)
-        return
-    except LLMUnavailable as exc:
-        note = f"The local model is not available, so this answer is extractive (the quotes themselves). {exc}"
-        log.warning("LLM unavailable, answering extractively: %s", exc)
-    for item in pipe.stream(question, history, "extractive"):
-        if isinstance(item, Answer):
-            item.notes.append(note)
-        yield item
-
-
 def _draft_status(ahead: int) -> str:
     if ahead <= 0:
         return "Writing an answer from these quotes…"
@@ -118,17 +96,20 @@ def respond(message: str, history: Messages | None, mode: str | None = None, n_q
     yield [*messages]
     draft = None   # the verified quotes, shown at once while the model writes
     try:
-        for item in stream_answer(message, turns, _mode(mode), settings):
+        # fallback: without a model the answer is extractive, with a note saying so.
+        for item in default_pipeline(settings).stream(message, turns, mode, drafts=True, fallback=True):
             if isinstance(item, Answer):
                 content = render.render_answer(item)
             elif isinstance(item, Draft):
                 draft = item.answer
                 content = render.render_draft(draft, _draft_status(item.ahead))
-            elif _sentinel(item):
+            elif isinstance(item, Partial) and _sentinel(item.text):
                 content = (render.render_draft(draft, "Checking the articles…") if draft is not None
                            else render.render_status("Checking the articles…"))
+            elif isinstance(item, Partial):
+                content = render.render_partial(item.text, draft)
             else:
-                content = render.render_partial(item, draft)
+                continue
             messages[-1] = {"role": "assistant", "content": content}
             yield [*messages]
     except EXPECTED as exc:
@@ -162,10 +143,8 @@ def ask_api(question: str, mode: str | None = None, *, settings: QASettings | No
     """Answer one question (no history); the Answer as a JSON object. Raises gr.Error for bad input."""
     import gradio as gr
 
-    answer = None
     try:
-        for item in stream_answer(question, [], (mode or "").strip().lower() or None, settings or QASettings.from_env()):
-            answer = item
+        answer = default_pipeline(settings or QASettings.from_env()).ask(question, None, mode, fallback=True)
     except EXPECTED as exc:
         log.info("/ask refused (%s): %s", type(exc).__name__, exc)
         raise gr.Error(str(exc), print_exception=False) from None

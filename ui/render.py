@@ -116,14 +116,6 @@ def render_conflict(conflict, citations: dict[int, object]) -> str:
             f'<ul>{"".join(sides)}</ul></div>')
 
 
-def answer_body(answer) -> str:
-    """The answer text without the conflict sentences the callout already shows."""
-    text = answer.text
-    for c in answer.conflicts:
-        text = text.replace(f" {c.describe()}.", "").replace(f"{c.describe()}.", "")
-    return text.strip()
-
-
 def render_meta(answer) -> str:
     bits = [answer.mode]
     total = (answer.timings or {}).get("total")
@@ -161,12 +153,13 @@ def render_refusal(answer, notes: list[str]) -> str:
 
 
 def render_answer(answer, notes: Iterable[str] = ()) -> str:
-    """Chat HTML for a final Answer: text with clickable [n], conflicts, citation cards."""
+    """Chat HTML for a final Answer: text with clickable [n], a callout per conflict (from
+    `answer.conflicts`; the text never states them), citation cards."""
     notes = [*answer.notes, *notes]
     if not answer.answered:
         return render_refusal(answer, notes)
     cites = {c.n: c for c in answer.citations}
-    text = _marker_links(esc_lines(answer_body(answer)), cites)
+    text = _marker_links(esc_lines(answer.text), cites)
     conflicts = "".join(render_conflict(c, cites) for c in answer.conflicts)
     cards = "".join(render_card(c) for c in answer.citations)
     cards_html = (f'<div class="sb-cards-label">Sources</div><div class="sb-cards">{cards}</div>' if cards else "")
@@ -182,7 +175,7 @@ def _draft_cards(draft) -> str:
 def render_draft(draft, status: str) -> str:
     """Chat HTML for the verified quotes, shown at once while the model writes its answer."""
     cites = {c.n: c for c in draft.citations}
-    text = _marker_links(esc_lines(answer_body(draft)), cites)
+    text = _marker_links(esc_lines(draft.text), cites)
     return (f'<div class="sb-answer sb-draft"><div class="sb-draft-status"><span class="sb-spinner"></span>'
             f'{esc(status)}</div><div class="sb-answer-text">{text}</div>{_draft_cards(draft)}</div>')
 

@@ -75,7 +75,10 @@ def test_conflicting_dates_are_both_stated(seeded_pipeline, seeded_settings):
     assert a.conflicts, a.text
     sides = a.conflicts[0].sides
     assert len({s.source for s in sides}) == 2
-    assert "24 July 2024" in a.text and "25th September" in a.text
+    # The text is the answer alone; display() states the conflict after it, each side cited.
+    assert "disagree" not in a.text and a.display().startswith(a.text)
+    assert "24 July 2024" in a.display() and "25th September" in a.display()
+    assert a.display().endswith(f"{a.conflicts[0].describe()}.")
     cited = {c.n: c for c in a.citations}
     for s in sides:
         assert cited[s.n].source == s.source and s.value in cited[s.n].quote

@@ -133,3 +133,18 @@ def test_planted_instructions_do_not_change_the_answer(tmp_path, seeds_copy, emb
     assert a.answered and "Rheinmetall" in a.text and "Paris" not in a.text
     for c in a.citations:
         assert get_article(c.source, settings=settings.index).text[c.start:c.end] == c.quote
+
+
+def test_the_stream_yields_typed_partials_that_are_the_text_so_far(seeded_settings):
+    from qa import Answer, Draft, Partial
+
+    pipe = Pipeline(seeded_settings.with_(mode="generative"), llm=ScriptedLLM("The factory will support 400 jobs [1]."))
+    items = list(pipe.stream(QUESTION, drafts=True))
+    assert isinstance(items[0], Draft) and isinstance(items[-1], Answer)
+    partials = items[1:-1]
+    assert len(partials) > 1 and all(isinstance(p, Partial) for p in partials)
+    # Still the documented stream of text: each is a str, the whole text so far.
+    assert all(isinstance(p, str) and p == p.text for p in partials)
+    assert all(b.startswith(a) for a, b in zip(partials, partials[1:]))
+    assert partials[-1].text == "The factory will support 400 jobs [1]."
+    assert items[-1].text.startswith("The factory will support 400 jobs [1]")

@@ -61,7 +61,7 @@ def test_missing_and_truncated_model_keep_extractive_working(built, tmp_path, em
         LocalLlama(truncated).warm_up()
     qs = QASettings(index=settings, llm_model=tmp_path / "nope.gguf")
     pipe = Pipeline(qs, embedder=embedder)
-    assert pipe.resolve_mode(None) == "extractive"  # the default falls back
+    assert pipe.resolve_mode(None).mode == "extractive"  # the default falls back
     with pytest.raises(LLMUnavailable):
         pipe.ask("How many jobs?", mode="generative")
     assert pipe.ask("How many jobs will the factory support?").answered

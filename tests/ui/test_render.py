@@ -113,15 +113,17 @@ def test_conflict_callout_names_both_sides_and_sources():
     conflict = Conflict("date", (ConflictSide("24 July 2024", 1, "a.txt", c1.quote),
                                  ConflictSide("25 September", 2, "b.txt", c2.quote)))
     assert conflict.describe() == "The articles disagree on the date: 24 July 2024 [1] vs 25 September [2]"
-    a = Answer(f"It was signed on 24 July 2024 [1]. {conflict.describe()}.", True, [c1, c2], [conflict])
+    a = Answer("It was signed on 24 July 2024 [1].", True, [c1, c2], [conflict])
+    assert a.display() == f"It was signed on 24 July 2024 [1]. {conflict.describe()}."
     out = render.render_answer(a)
     callout = re.search(r'<div class="sb-conflict".*?</ul></div>', out).group(0)
     text = render.plain_text(callout)
     assert "The articles disagree on the date: 24 July 2024 [1] vs 25 September [2]" in text
     assert "Berlin report" in text and "September report" in text
-    # the sentence moves from the answer text into the callout, not both
+    # the conflict shows in the callout only: the answer text is the Answer's text as it is
     assert "disagree" not in render.answer_text_of(out)
     assert render.answer_text_of(out) == "It was signed on 24 July 2024 [1]."
+    assert a.to_dict()["text"] == a.text and a.to_dict()["conflicts"][0]["fact"] == "date"
 
 
 def test_answer_text_round_trips_for_history():
