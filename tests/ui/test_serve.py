@@ -123,13 +123,6 @@ def test_serve_reports_a_taken_port(capsys):
     assert err == f"error: port {port} on 127.0.0.1 is already in use: choose another with --port"
 
 
-def test_model_events_share_one_queue_slot(ui_settings):
-    demo = build_app(ui_settings)
-    heavy = [f for f in demo.fns.values() if f.name in ("_respond", "ask", "do_upload", "do_remove", "run")]
-    assert {f.name for f in heavy} == {"_respond", "ask", "do_upload", "do_remove", "run"}
-    assert all(f.concurrency_limit == 1 and f.concurrency_id == "model" for f in heavy)
-
-
 def test_bad_input_logs_one_line_not_a_traceback(live_app, caplog, capfd):
     import logging
 
