@@ -1,7 +1,7 @@
 """The Gradio app: `build_app()` lays out the tabs and wires events; `serve()` runs it.
 
-Handlers live in chat.py, library.py and evaluate.py; HTML in render.py; CSS/JS in
-theme.py. Every event that touches the model (chat, /ask, evaluation, indexing) shares one
+Handlers live in chat.py, library.py and evaluate.py; HTML in render.py; CSS in
+style.py (colours in palette.py), theme and JS in theme.py. Every event that touches the model (chat, /ask, evaluation, indexing) shares one
 queue slot ("model"), so several users wait their turn instead of fighting over the CPU.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 
 from qa import QASettings
 
-from . import render, theme, upload_guard
+from . import render, style, theme, upload_guard
 from .auth_guard import LoginThrottle
 from .chat import ask_api, open_citation, respond
 from .library import MAX_UPLOAD_BYTES
@@ -170,7 +170,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
                        app_kwargs=throttle,
                        quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, footer_links=["api"],
-                       theme=theme.theme(), css=theme.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
+                       theme=theme.theme(), css=style.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
                        auth_message="Sign in to Sourcebook.")
 
 

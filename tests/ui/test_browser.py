@@ -10,56 +10,22 @@ from pathlib import Path
 
 import pytest
 
+from browsing import TIMEOUT, ask, open_page
 from index import get_article, list_articles
 from ui import render
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
 SIGNED = "When was the UK-Germany defence declaration signed?"
-TIMEOUT = 120_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent: install it with `apt-get install chromium` (or `make browser`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, live_app):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-    pg = ctx.new_page()
-    pg.problems = []
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.goto(live_app)
-    pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+    ctx, pg = open_page(browser, live_app)
     yield pg
     ctx.close()
-
-
-def ask(pg, question: str) -> None:
-    n = pg.locator("#sb-chat .sb-answer").count()
-    # Record the intermediate "searching" state to show the answer arrives as a stream of updates.
-    pg.evaluate("""() => { window.__sbSawPending = false;
-        new MutationObserver(() => { if (document.querySelector('#sb-chat .sb-pending')) window.__sbSawPending = true; })
-          .observe(document.body, {childList: true, subtree: true}); }""")
-    pg.fill("#sb-input textarea", question)
-    pg.keyboard.press("Enter")
-    pg.wait_for_function(
-        f"() => document.querySelectorAll('#sb-chat .sb-answer:not(.sb-pending):not(.sb-streaming):not(.sb-draft)').length > {n}",
-        timeout=TIMEOUT)
 
 
 def test_chat_answer_cites_and_highlights_the_source(page, browser, live_app, ui_settings):

@@ -1,0 +1,76 @@
+"""How the page looks in Chromium: legible in a light and a dark browser (WCAG contrast of
+the key text against what is really behind it)."""
+from __future__ import annotations
+
+import pytest
+
+from browsing import TIMEOUT, ask, open_page
+
+pytestmark = pytest.mark.browser
+SIGNED = "When was the UK-Germany defence declaration signed?"   # two articles disagree: a conflict box
+AA = 4.5
+
+# Contrast of an element's text with what is really behind it: from the page's white canvas
+# down to the element, each ancestor's background colour is laid over what is below, and an
+# ancestor's opacity blends all it draws (text included) with what was below it.
+CONTRAST = r"""(el) => {
+  const rgba = (s) => { const m = s.match(/rgba?\(([^)]+)\)/); if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (c, below) => below.map((v, i) => c[i] * c[3] + v * (1 - c[3]));
+  const chain = [];
+  for (let n = el; n; n = n.parentElement) chain.unshift(n);
+  const paint = (i, below, withText) => {
+    const s = getComputedStyle(chain[i]);
+    let inner = over(rgba(s.backgroundColor), below);
+    inner = i === chain.length - 1 ? (withText ? over(rgba(s.color), inner) : inner) : paint(i + 1, inner, withText);
+    const o = Number(s.opacity);
+    return inner.map((v, k) => o * v + (1 - o) * below[k]);
+  };
+  const white = [255, 255, 255];
+  const fg = paint(0, white, true), bg = paint(0, white, false);
+  const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const [a, b] = [lum(fg), lum(bg)];
+  return [(Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), 'rgb(' + fg.map(Math.round) + ')', 'rgb(' + bg.map(Math.round) + ')'];
+}"""
+
+
+def contrast(pg, selector: str) -> tuple[float, str, str]:
+    loc = pg.locator(selector).last
+    loc.wait_for(state="visible", timeout=TIMEOUT)
+    return tuple(loc.evaluate(CONTRAST))
+
+
+def measure(pg, where: dict[str, str], into: dict) -> None:
+    for name, selector in where.items():
+        into[name] = contrast(pg, selector)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_key_text_is_legible_in_light_and_dark(browser, live_app, scheme):
+    ctx, pg = open_page(browser, live_app, color_scheme=scheme)
+    try:
+        assert pg.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
+        seen: dict[str, tuple] = {}
+        measure(pg, {"title": "#sb-header h1", "tagline": "#sb-header .sb-tagline", "status": "#sb-header .sb-status",
+                     "welcome heading": ".sb-welcome-title", "welcome text": ".sb-welcome-text"}, seen)
+        ask(pg, SIGNED)
+        answer = "#sb-chat .sb-answer"
+        measure(pg, {"answer text": f"{answer} .sb-answer-text", "marker": f"{answer} .sb-answer-text .sb-ref",
+                     "card title": f"{answer} .sb-card .sb-title", "card quote": f"{answer} .sb-card .sb-quote",
+                     "card source": f"{answer} .sb-card .sb-src", "conflict title": f"{answer} .sb-conflict-title",
+                     "conflict value": f"{answer} .sb-conflict li b", "answer meta": f"{answer} .sb-meta"}, seen)
+        pg.locator(f"{answer} .sb-card").first.click()
+        pg.locator("#sb-source mark.sb-hl").wait_for(timeout=TIMEOUT)
+        measure(pg, {"source title": "#sb-source .sb-article-title", "source meta": "#sb-source .sb-article-meta",
+                     "source text": "#sb-source .sb-article-body", "source quote": "#sb-source mark.sb-hl"}, seen)
+        pg.get_by_role("tab", name="Settings").click()
+        measure(pg, {"settings label": "#sb-mode [data-testid=block-info]", "settings choice": "#sb-mode label span",
+                     "settings info": "#sb-quotes .info-text", "settings hint": ".sb-hint"}, seen)
+        pg.get_by_role("tab", name="Library").click()
+        measure(pg, {"library title": "#sb-library .sb-lib-title", "library source": "#sb-library .sb-lib-src"}, seen)
+        low = {name: v for name, v in seen.items() if v[0] < AA}
+        assert not low, f"{scheme}: text below {AA}:1 (ratio, colour, background): {low}"
+        assert not pg.problems, pg.problems
+    finally:
+        ctx.close()
