@@ -125,6 +125,23 @@ mark.sb-hl { background: var(--sb-hl); color: var(--sb-hl-text); padding: 2px 1p
 .sb-report .sb-ok { color: var(--sb-ok-text); } .sb-report .sb-fail { color: var(--sb-error-text); }
 .sb-report .sb-note-li { color: var(--sb-muted); }
 .sb-hint { color: var(--sb-muted); font-size: 13px; }
+
+/* Gradio applies @media rules only inside its .contain element, not to the page's own 32 px
+   side padding around it: this top-level rule keeps 32 px on wide windows and 10 px below 640 px. */
+.gradio-container .main.app { padding-left: clamp(10px, calc((100vw - 640px) * 100), var(--size-8)) !important;
+  padding-right: clamp(10px, calc((100vw - 640px) * 100), var(--size-8)) !important; }
+/* Phones: the header wraps (status pill on its own line), the logo keeps its square, and the
+   Ask button narrows so the input's placeholder fits. */
+@media (max-width: 640px) {
+  #sb-header { flex-wrap: wrap; gap: 8px; padding: 8px 0 2px; }
+  #sb-header .sb-brand { min-width: 0; flex: 1 1 100%; }
+  #sb-header .sb-logo { flex: none; width: 34px; height: 34px; font-size: 18px; }
+  #sb-header h1 { font-size: 20px; }
+  #sb-header .sb-tagline { font-size: 12.5px; }
+  #sb-header .sb-status { white-space: normal; max-width: 100%; box-sizing: border-box; }
+  #sb-send { min-width: 64px !important; flex-grow: 0 !important; }
+  .sb-welcome { padding: 16px 8px 4px; }
+}
 """
 
 CSS = PALETTE + RULES

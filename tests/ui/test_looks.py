@@ -74,3 +74,48 @@ def test_key_text_is_legible_in_light_and_dark(browser, live_app, scheme):
         assert not pg.problems, pg.problems
     finally:
         ctx.close()
+
+
+# Where each element's box lies, the page's width, and whether the input's placeholder fits
+# on its one line (a canvas measures it in the textarea's own font).
+LAYOUT = r"""(selectors) => {
+  const boxes = {};
+  for (const [name, sel] of Object.entries(selectors)) {
+    const el = document.querySelector(sel);
+    const r = el && el.getBoundingClientRect();
+    boxes[name] = r ? [r.left, r.right, r.width, r.height] : null;
+  }
+  const ta = document.querySelector('#sb-input textarea'), s = getComputedStyle(ta);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  const room = ta.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  return {boxes, placeholder: [ctx.measureText(ta.placeholder).width, room],
+          page: [document.documentElement.scrollWidth, window.innerWidth]};
+}"""
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_phone_layout_fits_390px(browser, live_app):
+    ctx, pg = open_page(browser, live_app, **PHONE)
+    try:
+        where = {"logo": "#sb-header .sb-logo", "title": "#sb-header h1", "tagline": "#sb-header .sb-tagline",
+                 "status pill": "#sb-header .sb-status", "tabs": "[role=tablist]", "input": "#sb-input textarea",
+                 "ask button": "#sb-send"}
+        pg.wait_for_timeout(500)
+        seen = pg.evaluate(LAYOUT, where)
+        ask(pg, SIGNED)
+        seen_after = pg.evaluate(LAYOUT, {"answer": "#sb-chat .sb-answer", "card": "#sb-chat .sb-card",
+                                          "conflict": "#sb-chat .sb-conflict"})
+        boxes = {**seen["boxes"], **seen_after["boxes"]}
+        assert all(boxes.values()), boxes
+        outside = {name: b for name, b in boxes.items() if b[0] < 0 or b[1] > 390.5}
+        assert not outside, f"cut off at 390 px (left, right, width, height): {outside}"
+        _, _, w, h = boxes["logo"]
+        assert w >= 30 and abs(w / h - 1) < 0.05, f"logo squashed to {w:.0f}×{h:.0f}"
+        text, room = seen["placeholder"]
+        assert text <= room, f"placeholder needs {text:.0f} px, the input has {room:.0f}"
+        for width, viewport in (seen["page"], seen_after["page"]):
+            assert width <= viewport, f"the page scrolls sideways: {width} px wide in a {viewport} px window"
+        assert not pg.problems, pg.problems
+    finally:
+        ctx.close()
