@@ -21,7 +21,8 @@ COLOURS = {
     "note-bg": ("#fff7ed", "#2c1409"), "note-border": ("#fed7aa", "#9a3412"), "note-text": ("#92400e", "#fed7aa"),
     "error-bg": ("#fef2f2", "#2d0c0c"), "error-border": ("#fecaca", "#991b1b"), "error-text": ("#991b1b", "#fecaca"),
     "ok-text": ("#065f46", "#6ee7b7"), "icon-bg": ("#e2e8f0", "#334155"), "icon-text": ("#475569", "#e2e8f0"),
-    "hl": ("#fde68a", "#fde68a"), "hl-text": ("#0f172a", "#0f172a"),
+    "hl": ("#fde68a", "#fde68a"), "hl-text": ("#0f172a", "#0f172a"), "tip-bg": ("#0f172a", "#f8fafc"),
+    "tip-text": ("#f8fafc", "#0f172a"), "tip-muted": ("#cbd5e1", "#475569"),
 }
 LIGHT = {name: pair[0] for name, pair in COLOURS.items()}
 DARK = {name: pair[1] for name, pair in COLOURS.items()}

@@ -36,6 +36,19 @@ footer { opacity: .6; }
   text-align: center; cursor: pointer; vertical-align: .12em; line-height: 1.5; text-decoration: none;
   border: 1px solid var(--sb-ref-border); }
 .sb-ref:hover, .sb-ref:focus { background: var(--sb-accent); color: #fff !important; outline: none; }
+/* The [n] preview spans the text column just below the marker's line (anchored to the column,
+   not the marker, so it never runs off a narrow screen); shown on hover and on keyboard focus. */
+.sb-answer-text, .sb-conflict { position: relative; }
+.sb-preview { display: none; position: absolute; left: 0; right: 0; z-index: 20; margin-top: 4px;
+  padding: 10px 12px; border-radius: 10px; background: var(--sb-tip-bg); color: var(--sb-tip-text);
+  box-shadow: 0 8px 24px rgba(15,23,42,.25); font-size: 13.5px; font-weight: 400; line-height: 1.45;
+  text-align: left; white-space: normal; cursor: pointer; }
+.sb-ref:hover .sb-preview, .sb-ref:focus .sb-preview { display: block; }
+.sb-preview-title, .sb-preview-quote { color: var(--sb-tip-text); }
+.sb-preview-title { display: block; font-weight: 650; }
+.sb-preview-date { display: block; color: var(--sb-tip-muted); font-size: 12px; }
+.sb-preview-quote { display: -webkit-box; -webkit-line-clamp: 6; -webkit-box-orient: vertical; overflow: hidden;
+  margin-top: 6px; font-style: normal; font-family: Georgia, 'Times New Roman', serif; }
 .sb-cards-label { margin: 14px 0 6px; font-size: 11.5px; letter-spacing: .08em; text-transform: uppercase;
   color: var(--sb-muted); font-weight: 650; }
 .sb-cards { display: grid; gap: 8px; }

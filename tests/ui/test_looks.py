@@ -59,7 +59,7 @@ def test_key_text_is_legible_in_light_and_dark(browser, live_app, scheme):
         measure(pg, {"answer text": f"{answer} .sb-answer-text", "marker": f"{answer} .sb-answer-text .sb-ref",
                      "card title": f"{answer} .sb-card .sb-title", "card quote": f"{answer} .sb-card .sb-quote",
                      "card source": f"{answer} .sb-card .sb-src", "conflict title": f"{answer} .sb-conflict-title",
-                     "conflict value": f"{answer} .sb-conflict li b", "answer meta": f"{answer} .sb-meta"}, seen)
+                     "conflict value": f"{answer} .sb-conflict li > b", "answer meta": f"{answer} .sb-meta"}, seen)
         pg.locator(f"{answer} .sb-card").first.click()
         pg.locator("#sb-source mark.sb-hl").wait_for(timeout=TIMEOUT)
         measure(pg, {"source title": "#sb-source .sb-article-title", "source meta": "#sb-source .sb-article-meta",
@@ -116,6 +116,45 @@ def test_phone_layout_fits_390px(browser, live_app):
         assert text <= room, f"placeholder needs {text:.0f} px, the input has {room:.0f}"
         for width, viewport in (seen["page"], seen_after["page"]):
             assert width <= viewport, f"the page scrolls sideways: {width} px wide in a {viewport} px window"
+        assert not pg.problems, pg.problems
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_marker_preview_on_hover_and_keyboard_focus(browser, live_app, scheme):
+    from playwright.sync_api import expect
+
+    ctx, pg = open_page(browser, live_app, color_scheme=scheme)
+    try:
+        ask(pg, SIGNED)
+        answer = pg.locator("#sb-chat .sb-answer").last
+        marker = answer.locator(".sb-answer-text .sb-ref").first
+        n = int(marker.inner_text().strip("[] \n"))
+        card = answer.locator(".sb-card").nth(n - 1)
+        quote = " ".join(card.locator(".sb-quote").inner_text().split())
+        title = card.locator(".sb-title").inner_text()
+        preview = marker.locator(".sb-preview")
+        expect(preview).to_be_hidden()
+        marker.hover()
+        expect(preview).to_be_visible()
+        shown = " ".join(preview.inner_text().split())
+        assert title in shown and quote in shown, shown
+        readable = {part: contrast(pg, f"#sb-chat .sb-ref:hover .sb-preview-{part}") for part in ("title", "date", "quote")}
+        assert all(v[0] >= AA for v in readable.values()), readable
+        box, chat = preview.bounding_box(), pg.locator("#sb-chat").bounding_box()
+        assert chat["x"] <= box["x"] and box["x"] + box["width"] <= chat["x"] + chat["width"], (box, chat)
+
+        pg.mouse.move(0, 0)
+        expect(preview).to_be_hidden()
+        pg.locator("#sb-input textarea").focus()   # from the input, Shift+Tab walks back to the marker
+        for _ in range(40):
+            if marker.evaluate("(m) => m === document.activeElement"):
+                break
+            pg.keyboard.press("Shift+Tab")
+        assert marker.evaluate("(m) => m === document.activeElement"), "the marker is not reachable by keyboard"
+        expect(preview).to_be_visible()
+        assert quote in " ".join(preview.inner_text().split())
         assert not pg.problems, pg.problems
     finally:
         ctx.close()
