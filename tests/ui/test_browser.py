@@ -134,12 +134,16 @@ def test_library_upload_and_remove(page, tmp_path, ui_settings):
     expect(report.locator(".sb-fail")).to_contain_text("empty.txt: empty file")
     expect(page.locator("#sb-library")).to_contain_text("Lighthouse keepers return to Skerry Point")
     assert "Lighthouse report.txt" in {a["source"] for a in list_articles(settings=ui_settings.index)}
+    examples = page.locator("#sb-chat .example")   # the chat's suggestions follow the library
+    expect(examples.filter(has_text="Lighthouse keepers return to Skerry Point")).to_have_count(1, timeout=TIMEOUT)
 
     page.locator("#sb-remove-choice input").click()
     page.get_by_role("option", name=re.compile("Lighthouse keepers")).click()
     page.click("#sb-remove")
     expect(report).to_contain_text("Removed Lighthouse report.txt", timeout=TIMEOUT)
     expect(page.locator("#sb-library")).not_to_contain_text("Lighthouse keepers")
+    expect(examples.filter(has_text="Lighthouse keepers")).to_have_count(0, timeout=TIMEOUT)
+    expect(examples).to_have_count(4)
     assert "Lighthouse report.txt" not in {a["source"] for a in list_articles(settings=ui_settings.index)}
     assert not page.problems, page.problems
 
