@@ -1,10 +1,10 @@
 """The Gradio app: `build_app()` lays out the tabs and wires events; `serve()` runs it.
 
-Handlers live in chat.py, library.py and evaluate.py; HTML in render.py; CSS/JS in
-theme.py. Answers (chat and /ask) run side by side in their own queue ("answer"): retrieval
-and extractive work never wait behind another user's generation, and generated answers take
-their turn at the one local model (qa/llm.py), their place shown in the chat. Indexing and
-evaluation share one slot ("model").
+Handlers live in chat.py, library.py and evaluate.py; HTML in render.py; CSS in style.py
+(colours in palette.py), theme and JS in theme.py. Answers (chat and /ask) run side by side in
+their own queue ("answer"): retrieval and extractive work never wait behind another user's
+generation, and generated answers take their turn at the one local model (qa/llm.py), their
+place shown in the chat. Indexing and evaluation share one slot ("model").
 """
 from __future__ import annotations
 
@@ -19,19 +19,13 @@ from starlette.middleware import Middleware
 from qa import QASettings
 from qa.modes import llm_problem, resolve_mode
 
-from . import render, theme, upload_guard
+from . import render, style, suggest, theme, upload_guard
 from .auth_guard import LoginThrottle
 from .chat import ask_api, open_citation, respond
 from .library import MAX_UPLOAD_BYTES
 from .tabs import evaluate_tab, library_tab, settings_tab
 
 log = logging.getLogger(__name__)
-EXAMPLES = [
-    "How many jobs will the new Rheinmetall factory in the UK support?",
-    "When was the UK-Germany defence declaration signed?",
-    "Which two companies set up RBSL?",
-    "Who won the 2022 FIFA World Cup?",
-]
 PANEL_HINT = "Click a citation card or a [n] marker in an answer to read the article here, with the quote highlighted."
 WELCOME = ('<div class="sb-welcome"><div class="sb-welcome-title">Ask about your articles</div>'
            '<div class="sb-welcome-text">Every answer quotes its sources word for word. When the articles '
@@ -48,6 +42,17 @@ def header_html(n_articles: int | None, mode: str) -> str:
     return ('<div id="sb-header"><div class="sb-brand"><div class="sb-logo">S</div><div><h1>Sourcebook</h1>'
             '<div class="sb-tagline">Answers from your news articles — every claim backed by a verbatim quote</div>'
             f'</div></div><div class="sb-status"><span class="sb-dot"></span>{render.esc(status)}</div></div>')
+
+
+def examples(settings: QASettings) -> list[dict]:
+    """The chat's example questions, from the articles indexed now ([] when none or unreadable)."""
+    from index import list_articles
+
+    try:
+        rows = list_articles(settings=settings.index)
+    except Exception:  # the chat and the header report a broken store
+        return []
+    return [{"text": q, "display_text": q} for q in suggest.suggestions(rows)]
 
 
 def default_mode(settings: QASettings) -> str:
@@ -70,6 +75,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         """Answer a question from the articles; returns the Answer (text, answered, citations, conflicts)."""
         return ask_api(question, mode, settings=settings)
 
+    first_examples = examples(settings)
     with gr.Blocks(title="Sourcebook", analytics_enabled=False) as demo:
         with gr.Row(equal_height=True):
             header = gr.HTML(header_html(None, start_mode), js_on_load=None, scale=1)
@@ -84,7 +90,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
                         chatbot = gr.Chatbot(
                             elem_id="sb-chat", show_label=False, height="max(440px, calc(100vh - 290px))",
                             latex_delimiters=[], feedback_options=None, buttons=[], layout="panel",
-                            examples=[{"text": q, "display_text": q} for q in EXAMPLES],
+                            examples=first_examples or None,
                             placeholder=WELCOME)
                         with gr.Row(equal_height=True):
                             msg = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
@@ -101,6 +107,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
             evaluate_tab(settings, mode, n_quotes, MODEL)
 
         pending = gr.State("")
+        suggested = gr.State(first_examples)   # the examples this page shows
         private = {"api_visibility": "private"}
 
         def take(message):
@@ -118,14 +125,24 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
                 n = None
             return header_html(n, mode_now or start_mode)
 
+        def resuggest(shown):
+            # An update to the chat re-renders the page (a number being typed in another tab is
+            # lost): only when the suggestions really changed.
+            now = examples(settings)
+            return (gr.skip(), shown) if now == shown else (gr.Chatbot(examples=now or None), now)
+
         answer_args = dict(fn=_respond, inputs=[pending, chatbot, mode, n_quotes], outputs=[chatbot],
                            show_progress="hidden", **ANSWER, **private)
-        # The header re-counts after each answer: the first question may have indexed seeds/.
+        # The header and the example questions follow the library: after each answer (the first
+        # question may have indexed seeds/), an upload or a removal.
         recount = dict(fn=status, inputs=[mode], outputs=[header], queue=False, **private)
-        msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount)
-        send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount)
+        suggest_again = dict(fn=resuggest, inputs=[suggested], outputs=[chatbot, suggested], queue=False, **private)
+        msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount).then(
+            **suggest_again)
+        send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount).then(
+            **suggest_again)
         chatbot.example_select(pick_example, None, [pending], queue=False,
-                               **private).then(**answer_args).then(**recount)
+                               **private).then(**answer_args).then(**recount).then(**suggest_again)
 
         def reset():
             return [], render.render_panel_message(PANEL_HINT), ""
@@ -141,7 +158,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         demo.load(**recount)
         demo.load(signed_in, None, [signout], queue=False, **private)
         demo.load(refresh_library, None, library_outputs, queue=False, **private)
-        library_view.change(**recount)
+        library_view.change(**recount).then(**suggest_again)
         mode.change(**recount)
         gr.api(ask, api_name="ask", **ANSWER)
     return demo
@@ -174,7 +191,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
                        app_kwargs=throttle,
                        quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, footer_links=["api"],
-                       theme=theme.theme(), css=theme.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
+                       theme=theme.theme(), css=style.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
                        auth_message="Sign in to Sourcebook.")
 
 

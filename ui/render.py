@@ -22,6 +22,7 @@ CITE_PREFIX = "sb-cite/"
 MARKER = re.compile(r"\[(\d+)\]")
 _ANSWER_TEXT = re.compile(r'<div class="sb-answer-text">(.*?)</div>', re.S)
 _TAG = re.compile(r"<[^>]*>")
+_PREVIEW = re.compile(r'<span class="sb-preview".*?</span>', re.S)   # holds no <span> itself
 # `{`, `}` and `$` are escaped too: Gradio's HTML component treats its value as a template.
 _EXTRA = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;", "\\": "&#92;"})
 
@@ -37,8 +38,8 @@ def esc_lines(text: str) -> str:
 
 
 def plain_text(fragment: str) -> str:
-    """The text of HTML produced by this module (tags dropped, entities decoded)."""
-    return html.unescape(_TAG.sub("", fragment.replace("<br>", "\n")))
+    """The text of HTML produced by this module (tags and [n] previews dropped, entities decoded)."""
+    return html.unescape(_TAG.sub("", _PREVIEW.sub("", fragment).replace("<br>", "\n")))
 
 
 def format_date(published: str | None) -> str:
@@ -79,12 +80,21 @@ def _href(citation) -> str:
     return f'href="#{esc(cite_ref(citation.source, citation.start, citation.end, citation.n))}"'
 
 
+def render_preview(citation) -> str:
+    """What hovering or focusing an [n] marker shows: title, date and the quote. A child of the
+    marker shown by CSS (the chat's sanitiser keeps no data-* attribute a tooltip could read)."""
+    date = format_date(citation.published)
+    date_html = f'<small class="sb-preview-date">{esc(date)}</small>' if date else ""
+    return (f'<span class="sb-preview" role="tooltip"><b class="sb-preview-title">{esc(citation.title)}</b>'
+            f'{date_html}<i class="sb-preview-quote">{esc(" ".join(citation.quote.split()))}</i></span>')
+
+
 def _marker_links(escaped: str, citations: dict[int, object]) -> str:
     def link(m: re.Match) -> str:
         c = citations.get(int(m.group(1)))
         if c is None:
             return m.group(0)
-        return f'<a class="sb-ref" {_href(c)} title="{esc(c.title)}">[{c.n}]</a>'
+        return f'<a class="sb-ref" {_href(c)}>[{c.n}]{render_preview(c)}</a>'
     return MARKER.sub(link, escaped)
 
 

@@ -1,5 +1,6 @@
 """UI fixtures: a data folder indexed from seeds/ plus one hostile article, and the app
-launched on a free loopback port (extractive mode: the real LLM is tested in tests/qa)."""
+launched on a free loopback port (extractive mode: the real LLM is tested in tests/qa), and
+headless Chromium for the browser tests."""
 from __future__ import annotations
 
 import shutil
@@ -9,6 +10,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
 HOSTILE_NAME = "900_hostile.txt"
 HOSTILE_QUESTION = "How many visitors did the Zorbland harbour festival draw?"
 # Markup an article might carry; the UI must show it as text and run none of it.
@@ -65,3 +69,16 @@ def live_app(ui_settings):
     launch(demo, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (browser tests skip without it)."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: install it with `apt-get install chromium` (or `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()

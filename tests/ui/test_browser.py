@@ -10,56 +10,22 @@ from pathlib import Path
 
 import pytest
 
+from browsing import TIMEOUT, ask, open_page
 from index import get_article, list_articles
 from ui import render
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
 SIGNED = "When was the UK-Germany defence declaration signed?"
-TIMEOUT = 120_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent: install it with `apt-get install chromium` (or `make browser`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, live_app):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-    pg = ctx.new_page()
-    pg.problems = []
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.goto(live_app)
-    pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+    ctx, pg = open_page(browser, live_app)
     yield pg
     ctx.close()
-
-
-def ask(pg, question: str) -> None:
-    n = pg.locator("#sb-chat .sb-answer").count()
-    # Record the intermediate "searching" state to show the answer arrives as a stream of updates.
-    pg.evaluate("""() => { window.__sbSawPending = false;
-        new MutationObserver(() => { if (document.querySelector('#sb-chat .sb-pending')) window.__sbSawPending = true; })
-          .observe(document.body, {childList: true, subtree: true}); }""")
-    pg.fill("#sb-input textarea", question)
-    pg.keyboard.press("Enter")
-    pg.wait_for_function(
-        f"() => document.querySelectorAll('#sb-chat .sb-answer:not(.sb-pending):not(.sb-streaming):not(.sb-draft)').length > {n}",
-        timeout=TIMEOUT)
 
 
 def test_chat_answer_cites_and_highlights_the_source(page, browser, live_app, ui_settings):
@@ -168,12 +134,16 @@ def test_library_upload_and_remove(page, tmp_path, ui_settings):
     expect(report.locator(".sb-fail")).to_contain_text("empty.txt: empty file")
     expect(page.locator("#sb-library")).to_contain_text("Lighthouse keepers return to Skerry Point")
     assert "Lighthouse report.txt" in {a["source"] for a in list_articles(settings=ui_settings.index)}
+    examples = page.locator("#sb-chat .example")   # the chat's suggestions follow the library
+    expect(examples.filter(has_text="Lighthouse keepers return to Skerry Point")).to_have_count(1, timeout=TIMEOUT)
 
     page.locator("#sb-remove-choice input").click()
     page.get_by_role("option", name=re.compile("Lighthouse keepers")).click()
     page.click("#sb-remove")
     expect(report).to_contain_text("Removed Lighthouse report.txt", timeout=TIMEOUT)
     expect(page.locator("#sb-library")).not_to_contain_text("Lighthouse keepers")
+    expect(examples.filter(has_text="Lighthouse keepers")).to_have_count(0, timeout=TIMEOUT)
+    expect(examples).to_have_count(4)
     assert "Lighthouse report.txt" not in {a["source"] for a in list_articles(settings=ui_settings.index)}
     assert not page.problems, page.problems
 
@@ -219,7 +189,7 @@ def test_upload_over_the_limit_is_reported_once_and_names_stay_the_users(page, t
     assert not page.problems, page.problems
 
 
-HEADER_LINES = """() => Array.from(document.querySelectorAll('#sb-eval-rows thead th')).map((th) => {
+HEADER_LINES = r"""() => Array.from(document.querySelectorAll('#sb-eval-rows thead th')).map((th) => {
   const tops = new Set(), walk = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     if (!n.textContent.trim()) continue;
@@ -246,11 +216,15 @@ def test_evaluate_uses_the_settings_mode_and_headers_stay_whole(browser, ui_sett
         pg = ctx.new_page()
         pg.goto(f"http://127.0.0.1:{port}/")
         pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
+        # The page's load-time events (library listing, suggested questions) may redraw the chat,
+        # which resets inputs: let them finish before typing.
+        pg.wait_for_load_state("networkidle", timeout=TIMEOUT)
         pg.get_by_role("tab", name="Settings").click()
         pg.locator("#sb-mode").get_by_text("Extractive").click()
         pg.get_by_role("tab", name="Evaluate").click()
         pg.locator("#sb-eval-limit input").fill("2")
         pg.locator("#sb-eval-limit input").press("Tab")
+        expect(pg.locator("#sb-eval-limit input")).to_have_value("2")
         pg.click("#sb-eval-run")
         expect(pg.locator("#sb-eval-status")).to_contain_text("Evaluated 2 questions in extractive mode",
                                                               timeout=TIMEOUT)

@@ -47,6 +47,17 @@ def test_answer_has_linked_markers_and_cards():
         ("a.txt", c1.start, c1.end, 1), ("b.txt", c2.start, c2.end, 2)}
 
 
+def test_a_marker_carries_a_preview_of_its_source():
+    c = cite(1, "Signed in Berlin on 24 July 2024,\nthe declaration was formalised.", title="Berlin <report>")
+    out = render.render_answer(Answer("Signed in Berlin [1].", True, [c]))
+    ref = re.search(r'<a class="sb-ref"[^>]*>\[1\](.*?)</a>', out).group(1)
+    assert ref.startswith('<span class="sb-preview" role="tooltip">')
+    assert "Berlin &lt;report&gt;" in ref and "24 Jul 2025" in ref
+    assert "Signed in Berlin on 24 July 2024, the declaration was formalised." in ref   # one line, whole
+    # the preview is no part of the answer's text (follow-up history reads it)
+    assert render.answer_text_of(out) == "Signed in Berlin [1]."
+
+
 def test_markers_without_a_citation_stay_plain_text():
     out = render.render_answer(Answer("A claim [3].", True, [cite(1, "Britain and Germany signed a pact.")]))
     assert "A claim [3]." in out
