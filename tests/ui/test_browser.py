@@ -216,15 +216,19 @@ def test_evaluate_uses_the_settings_mode_and_headers_stay_whole(browser, ui_sett
         pg = ctx.new_page()
         pg.goto(f"http://127.0.0.1:{port}/")
         pg.wait_for_selector("#sb-input textarea", timeout=TIMEOUT)
-        # The page's load-time events (library listing, suggested questions) may redraw the chat,
-        # which resets inputs: let them finish before typing.
-        pg.wait_for_load_state("networkidle", timeout=TIMEOUT)
-        pg.get_by_role("tab", name="Settings").click()
-        pg.locator("#sb-mode").get_by_text("Extractive").click()
-        pg.get_by_role("tab", name="Evaluate").click()
-        pg.locator("#sb-eval-limit input").fill("2")
-        pg.locator("#sb-eval-limit input").press("Tab")
-        expect(pg.locator("#sb-eval-limit input")).to_have_value("2")
+        # The page's load-time events (library listing, suggested questions) may redraw it and
+        # reset what was typed in its first moments: set both inputs until they stay set.
+        limit = pg.locator("#sb-eval-limit input")
+        for _ in range(20):
+            pg.get_by_role("tab", name="Settings").click()
+            pg.locator("#sb-mode").get_by_text("Extractive").click()
+            pg.get_by_role("tab", name="Evaluate").click()
+            limit.fill("2")
+            limit.press("Tab")
+            pg.wait_for_timeout(500)
+            if limit.input_value() == "2":
+                break
+        expect(limit).to_have_value("2")
         pg.click("#sb-eval-run")
         expect(pg.locator("#sb-eval-status")).to_contain_text("Evaluated 2 questions in extractive mode",
                                                               timeout=TIMEOUT)
