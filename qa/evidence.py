@@ -188,7 +188,7 @@ def mentions(view: ArticleView, name: str) -> bool:
 
 def _new_entity(ent: Entity, question: Question) -> bool:
     """The entity is not one the question names (its words, or its initials: "the United
-    Kingdom" for a question about the "UK")."""
+    Nations" for a question about the "UN")."""
     words = _words(ent.text)
     spelled = [w for w in words if w not in ("the", "of", "and")]
     initials = "".join(w[0] for w in spelled) if len(spelled) > 1 else ""
