@@ -2,6 +2,8 @@
 the key text against what is really behind it)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from browsing import TIMEOUT, ask, open_page
@@ -9,6 +11,7 @@ from browsing import TIMEOUT, ask, open_page
 pytestmark = pytest.mark.browser
 SIGNED = "When was the UK-Germany defence declaration signed?"   # two articles disagree: a conflict box
 AA = 4.5
+DOCS = Path(__file__).resolve().parents[2] / "docs"   # the README's screenshots, re-taken each run
 
 # Contrast of an element's text with what is really behind it: from the page's white canvas
 # down to the element, each ancestor's background colour is laid over what is below, and an
@@ -64,6 +67,8 @@ def test_key_text_is_legible_in_light_and_dark(browser, live_app, scheme):
         pg.locator("#sb-source mark.sb-hl").wait_for(timeout=TIMEOUT)
         measure(pg, {"source title": "#sb-source .sb-article-title", "source meta": "#sb-source .sb-article-meta",
                      "source text": "#sb-source .sb-article-body", "source quote": "#sb-source mark.sb-hl"}, seen)
+        pg.wait_for_timeout(1200)   # let the highlight flash settle
+        pg.screenshot(path=str(DOCS / f"screenshot-{scheme}.png"))
         pg.get_by_role("tab", name="Settings").click()
         measure(pg, {"settings label": "#sb-mode [data-testid=block-info]", "settings choice": "#sb-mode label span",
                      "settings info": "#sb-quotes .info-text", "settings hint": ".sb-hint"}, seen)
@@ -106,6 +111,7 @@ def test_phone_layout_fits_390px(browser, live_app):
         ask(pg, SIGNED)
         seen_after = pg.evaluate(LAYOUT, {"answer": "#sb-chat .sb-answer", "card": "#sb-chat .sb-card",
                                           "conflict": "#sb-chat .sb-conflict"})
+        pg.screenshot(path=str(DOCS / "screenshot-mobile.png"))
         boxes = {**seen["boxes"], **seen_after["boxes"]}
         assert all(boxes.values()), boxes
         outside = {name: b for name, b in boxes.items() if b[0] < 0 or b[1] > 390.5}
