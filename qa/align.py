@@ -51,7 +51,8 @@ def alignment(question: tuple[list[str], np.ndarray], passage: tuple[list[str], 
         return dict.fromkeys(FEATURES, 0.0)
     best = (qvecs.astype(np.float32) @ pvecs.astype(np.float32).T).max(axis=1)
     # The same word counts as a full match, whatever its context.
-    same = np.array([w in set(pwords) for w in qwords])
+    present = set(pwords)
+    same = np.array([w in present for w in qwords])
     best = np.where(same, 1.0, np.clip(best, 0.0, 1.0))
     idf = np.array([keywords.idf(w) for w in qwords])
     return {"align_mean": float(best @ idf / idf.sum()), "align_min": float(best.min()),

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .align import FEATURES as ALIGN_FEATURES
+
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 FEATURES = ("sim", "fit", "article_fit", "typed_question", "typed_found", "typed_missing", "open_question",
             "entity_cover_article", "entity_cover_quote", "has_entities", "unknown_terms", "sim_margin", "missing_rare", "typed_near",
-            "entity_absent", "align_mean", "align_min", "align_rare")
+            "entity_absent", *ALIGN_FEATURES)
 
 
 def expand(feats: dict[str, float]) -> list[float]:
@@ -28,7 +30,7 @@ def expand(feats: dict[str, float]) -> list[float]:
 
 
 RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_words", "joined", "sim_open",
-                 "fit_open", "align_mean", "align_min", "align_rare")
+                 "fit_open", *ALIGN_FEATURES)
 
 
 @dataclass(frozen=True)

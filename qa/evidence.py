@@ -27,7 +27,7 @@ from index.keyword import KeywordIndex, tokenize
 from index.store import Store
 from index.text import sentence_spans, subtract_spans
 
-from .align import WordVectors, alignment
+from .align import FEATURES as ALIGN_FEATURES, WordVectors, alignment
 from .english import OPENS_ON_BEFORE, POINTS_BACK
 from .facts import says_undecided
 from .nlp import NLP, Entity
@@ -377,7 +377,7 @@ def features_for(question: Question, top: Quote | None, quotes: list[Quote], vie
         "unknown_terms": len(unknown) / len(terms) if terms else 0.0,
         "sim": 0.0, "fit": 0.0, "typed_found": 0.0, "entity_cover_article": 1.0, "entity_cover_quote": 1.0,
         "article_fit": 0.0, "sim_margin": 0.0, "missing_rare": 1.0, "typed_near": 0.0, "entity_absent": 0.0,
-        "align_mean": 0.0, "align_min": 0.0, "align_rare": 0.0, "has_entities": float(bool(question.entities)),
+        **dict.fromkeys(ALIGN_FEATURES, 0.0), "has_entities": float(bool(question.entities)),
     }
     if top is None:
         return f
