@@ -71,11 +71,11 @@ def cmd_ask(args) -> int:
     question = " ".join(args.question)
     # fallback: with no model, generative (asked for or configured) answers extractively, with a note.
     if args.json:
-        print_answer(pipe.ask(question, mode=args.mode, fallback=True), True)
+        print_answer(pipe.ask(question, mode=args.mode, fallback=True, sources=args.sources), True)
         return 0
     answer = None
     shown = 0
-    for item in pipe.stream(question, mode=args.mode, fallback=True):
+    for item in pipe.stream(question, mode=args.mode, fallback=True, sources=args.sources):
         if isinstance(item, Partial):
             if sys.stdout.isatty():
                 sys.stdout.write(item.text[shown:])
@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--json", action="store_true", help="print the Answer as JSON")
     pa.add_argument("--top-k", type=int)
     pa.add_argument("--quotes", type=int)
+    pa.add_argument("--source", action="append", metavar="SOURCE", dest="sources",
+                    help="ask over this article only (repeat for several; `index --list` shows them)")
     pa.set_defaults(func=cmd_ask)
 
     pc = sub.add_parser("chat", help="serve the chat in the browser")

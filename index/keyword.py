@@ -51,6 +51,7 @@ class KeywordIndex:
         logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.ids = [c.id for c in chunks]
+        self._sources = np.array([c.source for c in chunks], dtype=object)
         corpus = [tokenize(f"{c.title}\n{c.text}") for c in chunks]
         self._vocab_ids: dict[str, int] = {}
         ids = [[self._vocab_ids.setdefault(w, len(self._vocab_ids)) for w in doc] for doc in corpus]
@@ -73,11 +74,14 @@ class KeywordIndex:
         df = self._df.get(self._vocab_ids.get(word, -1), 0)
         return math.log((self._n + 1) / (df + 0.5)) + 0.1
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int, sources: frozenset[str] | None = None) -> list[tuple[str, float]]:
+        """The k best chunks for a query by BM25; with `sources`, only chunks of those articles."""
         q = [self._vocab_ids[w] for w in tokenize(query) if w in self._vocab_ids]
         if not q or not self.ids:
             return []
         scores = self._bm25.get_scores(q)
+        if sources is not None:
+            scores = np.where(np.isin(self._sources, list(sources)), scores, 0.0)
         k = min(k, len(self.ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]

@@ -169,12 +169,16 @@ class Store:
             self.collection.upsert(ids=[c.id for c in part], embeddings=vectors[i:i + step],
                                    metadatas=[{"source": c.source, "start": c.start, "end": c.end} for c in part])
 
-    def query_vectors(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """Live chunk ids nearest to a unit vector, with cosine similarity."""
+    def query_vectors(self, vector: np.ndarray, k: int,
+                      sources: frozenset[str] | None = None) -> list[tuple[str, float]]:
+        """Live chunk ids nearest to a unit vector, with cosine similarity; with `sources`,
+        only chunks of those articles."""
         total = self.collection.count()
-        if total == 0:
+        if total == 0 or sources is not None and not sources:
             return []
-        res = self.collection.query(query_embeddings=[vector], n_results=min(total, k + 16), include=["distances"])
+        where = {"source": {"$in": sorted(sources)}} if sources is not None else None
+        res = self.collection.query(query_embeddings=[vector], n_results=min(total, k + 16), where=where,
+                                    include=["distances"])
         ids, dists = res["ids"][0], res["distances"][0]
         live = self.chunks_by_id(ids)
         # Chroma's default space is squared L2; on unit vectors cos = 1 - d/2.

@@ -2,7 +2,7 @@
 quotes with exact offsets. Never imports `ui`."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .llm import LLMUnavailable
 from .modes import Mode
@@ -14,29 +14,33 @@ __all__ = ["Answer", "Citation", "Conflict", "ConflictSide", "Draft", "LLMUnavai
 
 
 def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
-        settings: QASettings | None = None, fallback: bool = False) -> Answer:
+        settings: QASettings | None = None, fallback: bool = False, sources: Iterable[str] | None = None) -> Answer:
     """Answer a question from the indexed articles (indexing seeds/ first if the index is empty).
 
     `mode`: "generative", "extractive" (or a `Mode`); None takes the settings' mode, else
     generative when a model is installed. Raises ValueError for an empty or over-long question
     or an unknown mode, index.StoreError when there is no usable index, LLMUnavailable when
     generative is asked for and no model is installed, unless `fallback=True`: then the answer
-    is extractive, with a note saying why."""
+    is extractive, with a note saying why.
+
+    `sources`: ask over these articles only (source ids as `index.list_articles()` gives
+    them); None asks over the whole library. An empty list or an unknown source raises
+    ValueError."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).ask(question, history, mode, fallback=fallback)
+    return default_pipeline(settings).ask(question, history, mode, fallback=fallback, sources=sources)
 
 
 def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
                settings: QASettings | None = None, drafts: bool = False,
-               fallback: bool = False) -> Iterator[Partial | Draft | Answer]:
+               fallback: bool = False, sources: Iterable[str] | None = None) -> Iterator[Partial | Draft | Answer]:
     """Like `ask`, but yields the answer text as it is generated (each a `Partial`, which is a
     `str`: the whole text so far); the last item is the Answer.
     With `drafts=True`, a generated answer is preceded by a `Draft` holding its verified quotes
-    (an extractive answer), to show at once while the model writes."""
+    (an extractive answer), to show at once while the model writes. `sources` as for `ask`."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).stream(question, history, mode, drafts, fallback=fallback)
+    return default_pipeline(settings).stream(question, history, mode, drafts, fallback=fallback, sources=sources)
 
 
 def warm_up(settings: QASettings | None = None, progress=None) -> float:

@@ -12,7 +12,7 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 
 from index import StoreError, build_index
@@ -145,12 +145,29 @@ class Pipeline:
     def analyse(self, question: str) -> Question:
         return analyse(question, self.nlp, self.head_typer)
 
-    def evidence(self, standalone: str, timings: dict[str, float] | None = None) -> Evidence:
-        """Retrieval and evidence for a standalone question, before the answer-or-refuse call."""
+    def library_filter(self, sources: Iterable[str] | str | None) -> frozenset[str] | None:
+        """The articles a question is asked over, checked against the library: None means all.
+        Raises ValueError for an empty choice or a source the library does not hold."""
+        if sources is None:
+            return None
+        chosen = frozenset([sources] if isinstance(sources, str) else sources)
+        if not chosen:
+            raise ValueError("No articles chosen: choose at least one article to ask over, or none to ask over all.")
+        known = {a["source"] for a in self.store.list_articles()}
+        unknown = sorted(chosen - known)
+        if unknown:
+            raise ValueError(f"Not in the library: {', '.join(unknown)}. "
+                             f"`sourcebook index --list` shows the articles you can ask over.")
+        return chosen
+
+    def evidence(self, standalone: str, timings: dict[str, float] | None = None,
+                 sources: frozenset[str] | None = None) -> Evidence:
+        """Retrieval and evidence for a standalone question, before the answer-or-refuse call;
+        with `sources` (see library_filter), from those articles only."""
         t0 = time.perf_counter()
         question = self.analyse(standalone)
         qvec = self.embedder.encode([question.text])[0]
-        hits = self.retriever.retrieve(question.text, qvec)
+        hits = self.retriever.retrieve(question.text, qvec, sources)
         if timings is not None:
             timings["retrieve"] = time.perf_counter() - t0
         n_quotes = self.settings.n_quotes + (1 if question.open else 0)
@@ -180,25 +197,29 @@ class Pipeline:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                mode: Mode | str | None = None, drafts: bool = False, *,
-               fallback: bool = False) -> Iterator[Partial | Draft | Answer]:
+               fallback: bool = False, sources: Iterable[str] | None = None) -> Iterator[Partial | Draft | Answer]:
         """Yields the answer text so far (a Partial, a str) while generating; the last item is the Answer. With
         `drafts`, a generated answer is preceded by a Draft: its verified quotes, ready in
         milliseconds, for the caller to show while the model writes. With `fallback`, a
         missing or failing LLM gives an extractive answer with a note instead of LLMUnavailable
-        (after a Draft or partial text when the model failed while writing)."""
+        (after a Draft or partial text when the model failed while writing). With `sources`,
+        the question is asked over those articles only (source ids as the library lists them)."""
         question = clean_question(question)
         choice = self.resolve_mode(mode, fallback=fallback)
+        self.ensure_index()
+        chosen = self.library_filter(sources)
         try:
-            yield from self._stream(question, history, choice, drafts)
+            yield from self._stream(question, history, choice, drafts, chosen)
         except LLMUnavailable as exc:
             # A model file that will not load, a server that went away: known only on use.
             if not fallback or choice.mode is Mode.EXTRACTIVE:
                 raise
             log.warning("LLM unavailable, answering extractively: %s", exc)
-            yield from self._stream(question, history, ModeChoice(Mode.EXTRACTIVE, fallback_note(str(exc))), False)
+            yield from self._stream(question, history, ModeChoice(Mode.EXTRACTIVE, fallback_note(str(exc))), False,
+                                    chosen)
 
     def _stream(self, question: str, history: list[tuple[str, str]] | None, choice: ModeChoice,
-                drafts: bool) -> Iterator[Partial | Draft | Answer]:
+                drafts: bool, sources: frozenset[str] | None) -> Iterator[Partial | Draft | Answer]:
         t = {}
         t0 = time.perf_counter()
         # A refusal is never context: "None of the indexed articles…" names nothing.
@@ -210,7 +231,7 @@ class Pipeline:
         standalone = condense(question, history, llm, self.nlp)
         t["condense"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        ev = self.decide(self.evidence(standalone, t))
+        ev = self.decide(self.evidence(standalone, t, sources))
         t["select"] = time.perf_counter() - t1 - t["retrieve"]
 
         base = dict(question=question, standalone_question=standalone, mode=mode.value)
@@ -239,9 +260,9 @@ class Pipeline:
         yield answer
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
-            *, fallback: bool = False) -> Answer:
+            *, fallback: bool = False, sources: Iterable[str] | None = None) -> Answer:
         answer = None
-        for item in self.stream(question, history, mode, fallback=fallback):
+        for item in self.stream(question, history, mode, fallback=fallback, sources=sources):
             answer = item
         assert isinstance(answer, Answer)
         return answer

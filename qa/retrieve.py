@@ -26,12 +26,14 @@ class HybridRetriever:
             raise ValueError("top_k must be positive")
         self.store, self.embedder, self.top_k = store, embedder, top_k
 
-    def retrieve(self, query: str, query_vector: np.ndarray | None = None) -> list[Hit]:
+    def retrieve(self, query: str, query_vector: np.ndarray | None = None,
+                 sources: frozenset[str] | None = None) -> list[Hit]:
+        """The top chunks for a query; with `sources`, only chunks of those articles."""
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
         depth = self.top_k * 3
-        dense = self.store.query_vectors(query_vector, depth)
-        sparse = keyword_index(self.store).search(query, depth)
+        dense = self.store.query_vectors(query_vector, depth, sources)
+        sparse = keyword_index(self.store).search(query, depth, sources)
         fused: dict[str, float] = {}
         for ranked in (dense, sparse):
             for rank, (cid, _) in enumerate(ranked):

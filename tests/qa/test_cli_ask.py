@@ -30,3 +30,13 @@ def test_ask_json_keeps_text_and_conflicts_apart(seeded_home, capsys):
     assert data["conflicts"] and "disagree" not in data["text"]
     assert {s["value"] for s in data["conflicts"][0]["sides"]} >= {"24 July 2024"}
     assert data["mode"] == "extractive"
+
+
+def test_ask_over_chosen_sources(seeded_home, capsys):
+    factory = "000_469921e68f22111a.txt"
+    assert main(["ask", "--mode", "extractive", "--json", "--source", factory,
+                 "Which German company will open a factory in the UK?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["citations"] and {c["source"] for c in data["citations"]} == {factory}
+    assert main(["ask", "--mode", "extractive", "--source", "nope.txt", "Who?"]) != 0
+    assert "Not in the library: nope.txt" in capsys.readouterr().err
