@@ -39,7 +39,7 @@ $(STAMPS)/llama: $(STAMPS)/torch
 	@touch $@
 
 $(STAMPS)/project: $(STAMPS)/llama pyproject.toml
-	$(BIN)/pip install --quiet -e '.[llm,test]'
+	$(BIN)/pip install --quiet -e '.[llm,eval,test]'
 	@touch $@
 
 $(STAMPS)/model: $(STAMPS)/project

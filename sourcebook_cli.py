@@ -98,7 +98,13 @@ def cmd_chat(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from qa.eval import main as eval_main
+    try:
+        from evaluation.golden import main as eval_main
+        import rich  # noqa: F401  (the evaluation extras: reports)
+    except ImportError as exc:
+        print(f"error: `sourcebook eval` needs the evaluation extras ({exc.name} is missing): "
+              f"pip install -e '.[eval]' (make setup installs them)", file=sys.stderr)
+        return 2
 
     return eval_main(args)
 

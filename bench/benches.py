@@ -12,7 +12,7 @@ from pathlib import Path
 from index import IndexSettings, build_index
 from index.store import Store, forget_store, open_store
 
-from .run import log
+from .progress import log
 
 
 def p50(xs: list[float]) -> float:
@@ -255,7 +255,7 @@ def concurrent(settings, embedder, llm, items: list[dict], users: int) -> dict:
 
 def baseline(articles: list, embedder, llm, items: list[dict]) -> dict:
     """The LlamaIndex CitationQueryEngine baseline on the same questions."""
-    from qa.baseline import Baseline
+    from evaluation.baseline import Baseline
 
     t0 = time.perf_counter()
     base = Baseline(articles, llm, embedder)

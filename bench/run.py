@@ -16,9 +16,10 @@ import time
 import traceback
 from pathlib import Path
 
+from .progress import T0, log
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-_T0 = time.perf_counter()
 
 # key: (comparison, goal, unit, how to print)
 GOALS: dict[str, tuple[str, float | None, str, str]] = {
@@ -37,11 +38,6 @@ GOALS: dict[str, tuple[str, float | None, str, str]] = {
 }
 LLM_KEYS = {"generative_ask_p50_s", "generative_ttft_p50_s", "first_useful_text_p50_s", "concurrent10_first_text_p95_s",
             "vs_llamaindex_baseline_speedup"}
-
-
-def log(msg: str) -> None:
-    el = time.perf_counter() - _T0
-    print(f"[bench {int(el // 60):02d}:{el % 60:04.1f}] {msg}", file=sys.stderr, flush=True)
 
 
 def _quiet() -> None:
@@ -155,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from index.embed import get_embedder
     from index.store import open_store
     from qa import QASettings
-    from qa.eval import load_golden
+    from evaluation.golden import load_golden
 
     from . import benches
     from .corpus import FULL, QUICK, build_corpus, corpus_key
@@ -399,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         results.setdefault(key, None)
     results["bench_process_peak_rss_mb"] = self_peak_rss_mb()
     results["machine"]["loadavg_end"] = os.getloadavg()
-    results["seconds"] = time.perf_counter() - _T0
+    results["seconds"] = time.perf_counter() - T0
     results["goals"] = {k: {"op": op, "goal": g, "met": met(k, results.get(k))} for k, (op, g, _, _) in GOALS.items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(_clean(results), indent=1, ensure_ascii=False))

@@ -27,7 +27,7 @@ NOISE = 0.01  # per dimension; cosine to the original vector ~0.98
 
 
 def _log(msg: str) -> None:
-    from .run import log
+    from .progress import log
 
     log(msg)
 

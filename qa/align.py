@@ -3,7 +3,7 @@ word vectors: each content word of the question is matched to its closest word i
 passage. A passage that answers matches every question word, the rare ones above all ("the
 new factory" matches "the site for the new factory"); a near-miss matches most words but
 not the one that matters. The passage ranker reads these figures (weights fitted in
-qa/calibrate.py).
+evaluation/calibrate.py).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Answer or refuse: a logistic regression over evidence features, fitted on real news Q&A
-(`python -m qa.calibrate`, which writes `answerability.json` beside this file).
+(`python -m evaluation.calibrate`, which writes `answerability.json` beside this file).
 
 Similarity alone cannot make the call (a near-miss scores as high as a true answer), so the
 model also reads whether a value of the asked-for type was found, whether the question's
@@ -35,7 +35,7 @@ RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_
 
 @dataclass(frozen=True)
 class Ranker:
-    """Linear passage score, fitted on which passages hold the gold answer (qa/calibrate.py)."""
+    """Linear passage score, fitted on which passages hold the gold answer (evaluation/calibrate.py)."""
     coef: tuple[float, ...]
 
     def score(self, feats: dict[str, float]) -> float:
@@ -72,10 +72,10 @@ class AnswerabilityModel:
 @lru_cache(maxsize=4)
 def load(path: Path = WEIGHTS_FILE) -> AnswerabilityModel:
     if not path.is_file():
-        raise RuntimeError(f"answerability weights {path} are missing: run `python -m qa.calibrate`")
+        raise RuntimeError(f"answerability weights {path} are missing: run `python -m evaluation.calibrate`")
     data = json.loads(path.read_text())
     if tuple(data["features"]) != FEATURES:
-        raise RuntimeError(f"{path} was fitted on other features: re-run `python -m qa.calibrate`")
+        raise RuntimeError(f"{path} was fitted on other features: re-run `python -m evaluation.calibrate`")
     ranker = None
     if "ranker" in data and tuple(data["ranker"]["features"]) == RANK_FEATURES:
         ranker = Ranker(tuple(data["ranker"]["coef"]))

@@ -72,7 +72,7 @@ class Pipeline:
         self.head_typer = HeadTyper(self.embedder)
         self.articles = Articles(self.store, self.nlp)
         self._answer_model = answer_model
-        # The passage ranker: "fitted" (from answerability.json), or one passed by qa/calibrate.py.
+        # The passage ranker: "fitted" (from answerability.json), or one passed by evaluation/calibrate.py.
         self.ranker: answerability.Ranker | None | str = "fitted"
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.top_k)
         self._checked_version: int | None = None
@@ -175,7 +175,7 @@ class Pipeline:
         return gather(question, qvec, hits, self.articles, self.vectors, keyword_index(self.store), n_quotes, ranker)
 
     def decide(self, ev: Evidence) -> Evidence:
-        """Answer or refuse, by the model fitted on development data (qa/calibrate.py)."""
+        """Answer or refuse, by the model fitted on development data (evaluation/calibrate.py)."""
         model = self._answer_model or answerability.load()
         if not ev.best:
             ev.answerable, ev.probability = False, 0.0

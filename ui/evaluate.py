@@ -1,6 +1,6 @@
-"""The Evaluate tab's handler: run `qa.eval.evaluate` on the golden set, with progress.
+"""The Evaluate tab's handler: run `evaluation.golden.evaluate` on the golden set, with progress.
 
-`qa.eval` is imported only when the button is pressed: the chat must not pay for it, and
+`evaluation` is imported only when the button is pressed: the chat must not pay for it, and
 a build without the evaluator still serves every other tab.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def run(mode: str | None, limit: int | None, settings: QASettings,
         progress: Callable[[int, int], None] | None = None) -> tuple[str, list[str], list[list], str]:
     """(summary HTML, headers, rows, status line)."""
     try:
-        from qa.eval import evaluate
+        from evaluation.golden import evaluate
     except ImportError as exc:
         msg = f"The evaluator is not available in this build ({exc})."
         return render.render_panel_message(msg, "Evaluation"), [], [], msg

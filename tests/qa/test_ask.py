@@ -141,7 +141,7 @@ def test_ask_indexes_seeds_when_the_index_is_empty(tmp_path, monkeypatch, seeds_
 
 def test_golden_set_quality_extractive(seeded_pipeline):
     """The shipped golden set, end to end: a regression gate on quality."""
-    from qa.eval import evaluate
+    from evaluation.golden import evaluate
     from tests.conftest import SEEDS
 
     report = evaluate(SEEDS / "golden.jsonl", mode="extractive", pipeline=seeded_pipeline)

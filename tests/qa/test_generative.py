@@ -69,7 +69,7 @@ def test_injection_in_an_article_changes_nothing(tmp_path, seeds_copy, embedder,
 
 
 def test_golden_set_quality_generative(generative_pipeline):
-    from qa.eval import evaluate
+    from evaluation.golden import evaluate
     from tests.conftest import SEEDS
 
     report = evaluate(SEEDS / "golden.jsonl", mode="generative", pipeline=generative_pipeline)

@@ -117,7 +117,7 @@ def test_ask_api_returns_verbatim_citations_and_rejects_bad_input(ui_settings):
 
 
 def test_evaluate_tab_runs_the_evaluator(ui_settings, monkeypatch):
-    # As when served: the settings come from SOURCEBOOK_HOME (qa.eval checks quotes against it).
+    # As when served: the settings come from SOURCEBOOK_HOME (evaluation checks quotes against it).
     monkeypatch.setenv("SOURCEBOOK_HOME", str(ui_settings.index.home))
     calls = []
     summary, headers, rows, status = evaluate.run("extractive", 2, ui_settings, lambda d, t: calls.append((d, t)))

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from qa.eval import GoldenError, load_golden
+from evaluation.golden import GoldenError, load_golden
 from tests.conftest import ROOT, SEEDS
 
 SETS = [SEEDS / "golden.jsonl", SEEDS / "golden_open.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"]

@@ -1,6 +1,6 @@
 """Answer quality on real data from outside the project: the `check` splits of the NewsQA and
 SQuAD 2.0 development sets (`shared/data/`, beside the repository). Never tuned on: the
-answerability model and passage ranker are fitted on the `dev` splits (qa/calibrate.py).
+answerability model and passage ranker are fitted on the `dev` splits (evaluation/calibrate.py).
 
 The floors sit a few points under the figures measured when the model was last fitted (see
 the README), so a change that makes answering worse on real news fails here.
@@ -21,7 +21,7 @@ FLOORS = {  # set: (correct, abstention recall)
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_check_split_quality(name, embedder, tmp_path_factory):
     from qa import QASettings
-    from qa.eval_corpus import evaluate_corpus
+    from evaluation.corpus import evaluate_corpus
 
     folder = DATA / name
     if not folder.is_dir():

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from qa.eval_corpus import CorpusEvalError, answer_matches, load_questions, normalise, token_f1
+from evaluation.corpus import CorpusEvalError, answer_matches, load_questions, normalise, token_f1
 
 
 def test_normalise_drops_case_punctuation_and_articles():
@@ -35,7 +35,7 @@ def test_load_questions_validates(tmp_path):
 def test_eval_corpus_on_a_small_folder(tmp_path, embedder):
     """Indexes the folder into its own data folder and scores by the data sets' rule."""
     from qa import QASettings
-    from qa.eval_corpus import evaluate_corpus
+    from evaluation.corpus import evaluate_corpus
 
     corpus = tmp_path / "set" / "corpus"
     corpus.mkdir(parents=True)

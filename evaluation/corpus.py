@@ -23,9 +23,9 @@ from typing import Callable
 
 from index import IndexSettings, build_index
 
-from .pipeline import Pipeline
-from .settings import QASettings
-from .verify import MARKER
+from qa.pipeline import Pipeline
+from qa.settings import QASettings
+from qa.verify import MARKER
 
 log = logging.getLogger(__name__)
 SPLITS = ("dev", "check", "all")

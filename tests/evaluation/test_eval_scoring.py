@@ -1,5 +1,5 @@
 """Citation scoring in the evaluator on real answers (real index, real embeddings)."""
-from qa.eval import score_answer
+from evaluation.golden import score_answer
 from qa.verify import split_answer
 
 
@@ -29,7 +29,7 @@ def test_a_conflict_statement_is_scored_per_side(seeded_pipeline, embedder):
 def test_a_metric_with_no_questions_of_its_kind_is_not_a_number():
     import math
 
-    from qa.eval import summarise
+    from evaluation.golden import summarise
 
     rows = [{"id": "a", "kind": "fact", "answered": True, "correct": True, "latency_s": 1.0, "conflict_found": False}]
     s = summarise(rows, 8)

@@ -12,8 +12,8 @@ from typing import Any
 
 from index.embed import Embedder
 
-from .llm import LLM
-from .types import Answer, Citation
+from qa.llm import LLM
+from qa.types import Answer, Citation
 
 
 def _llama_index_models(llm: LLM, embedder: Embedder):

@@ -1,4 +1,4 @@
-"""Fit the answer-or-refuse model: `python -m qa.calibrate [--data DIR]`.
+"""Fit the answer-or-refuse model: `python -m evaluation.calibrate [--data DIR]`.
 
 Evidence features are collected for every `dev` question of the development sets
 (`shared/data/newsqa-dev`, `shared/data/squad2-dev`; never their `check` splits) and every
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import answerability
-from .condense import condense
-from .eval import default_golden, load_golden
-from .eval_corpus import answer_matches, corpus_pipeline, load_questions, locate
-from .pipeline import Pipeline
-from .settings import QASettings
+from qa import answerability
+from qa.condense import condense
+from .golden import default_golden, load_golden
+from .corpus import answer_matches, corpus_pipeline, load_questions, locate
+from qa.pipeline import Pipeline
+from qa.settings import QASettings
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +124,7 @@ def fit(rows: list[dict]) -> answerability.AnswerabilityModel:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m qa.calibrate", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m evaluation.calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding newsqa-dev/ and squad2-dev/")
     p.add_argument("--out", type=Path, default=answerability.WEIGHTS_FILE)
     p.add_argument("--features", type=Path, default=Path("eval-out/calibration.jsonl"),

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .pipeline import Pipeline, default_pipeline
-from .settings import QASettings
-from .types import Answer
-from .verify import MARKER, split_answer, supports
+from qa.pipeline import Pipeline, default_pipeline
+from qa.settings import QASettings
+from qa.types import Answer
+from qa.verify import MARKER, split_answer, supports
 
 log = logging.getLogger(__name__)
 # "open": what did X say, why, summarise (seeds/golden_open.jsonl); scored by its facts like the rest.
@@ -231,7 +231,7 @@ def evaluate(golden: str | Path | None = None, *, mode: str | None = None, setti
 
 
 def main(args) -> int:
-    from .eval_report import print_corpus_table, print_table, write_reports
+    from .report import print_corpus_table, print_table, write_reports
 
     settings = QASettings.from_env(**({"mode": args.mode} if args.mode else {}))
     from tqdm import tqdm
@@ -244,7 +244,7 @@ def main(args) -> int:
         bar.refresh()
 
     if getattr(args, "corpus", None):
-        from .eval_corpus import evaluate_corpus
+        from .corpus import evaluate_corpus
 
         report = evaluate_corpus(Path(args.corpus), questions=Path(args.questions) if args.questions else None,
                                  split=args.split, mode=args.mode, settings=settings, limit=args.limit, progress=tick)
