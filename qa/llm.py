@@ -1,16 +1,17 @@
-"""LLM backends behind one small interface: `stream(messages, max_tokens, stop)`.
+"""LLM backends behind one small interface: `stream(messages, max_tokens, stop)`. Both real
+backends are LlamaIndex LLMs (`.llamaindex` gives the object, to reuse in an application):
 
-- `LocalLlama`: a GGUF through llama-cpp-python (ChatML), loaded once per process and
-  shared; calls are serialised because one llama context serves one request at a time.
-  llama.cpp keeps the KV cache of the previous prompt, so the fixed system prompt is
-  evaluated once and reused (prefix reuse).
-- `OpenAICompatible`: any /v1/chat/completions server (Ollama, vLLM, llama.cpp server).
+- `LocalLlama`: a GGUF through LlamaIndex's `LlamaCPP` (llama-cpp-python; Qwen's ChatML
+  prompt), loaded once per process and shared; calls are serialised because one llama
+  context serves one request at a time. llama.cpp keeps the KV cache of the previous prompt,
+  so the fixed system prompt is evaluated once and reused (prefix reuse).
+- `OpenAICompatible`: LlamaIndex's `OpenAILike`, for any /v1/chat/completions server
+  (llama-cpp-python's server, Ollama, vLLM).
 - `ScriptedLLM`: deterministic replies, for tests of what happens *after* the LLM.
 """
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import threading
 from functools import lru_cache
@@ -35,6 +36,21 @@ def complete(llm: LLM, messages: Messages, max_tokens: int = 160, stop: list[str
     return "".join(llm.stream(messages, max_tokens=max_tokens, stop=stop))
 
 
+IM_END = "<|im_end|>"
+
+
+def _message(role: str, content: str):
+    from llama_index.core.llms import ChatMessage
+
+    return ChatMessage(role=role, content=content)
+
+
+def chatml(messages) -> str:
+    """Qwen's chat prompt (ChatML), as llama-cpp-python's "chatml" chat format writes it."""
+    turns = "".join(f"<|im_start|>{m.role.value}\n{m.content}{IM_END}\n" for m in messages)
+    return turns + "<|im_start|>assistant\n"
+
+
 class LocalLlama:
     def __init__(self, model_path: Path, n_ctx: int = 2048, n_threads: int = 2) -> None:
         self.name = Path(model_path).name
@@ -55,14 +71,19 @@ class LocalLlama:
                 raise LLMUnavailable(f"No model file at {self.model_path}: run `make setup` "
                                      f"(or set SOURCEBOOK_LLM_MODEL), or use --mode extractive.")
             try:
-                from llama_cpp import Llama
+                from llama_index.llms.llama_cpp import LlamaCPP
             except ImportError:
-                raise LLMUnavailable("llama-cpp-python is not installed: run `make setup`, or use --mode extractive.") from None
+                raise LLMUnavailable("llama-cpp-python or llama-index-llms-llama-cpp is not installed: run "
+                                     "`make setup`, or use --mode extractive.") from None
             log.info("loading %s (%d threads)", self.model_path, self.n_threads)
             try:
-                self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                    n_threads_batch=self.n_threads, n_batch=256, chat_format="chatml",
-                                    verbose=False, seed=0)
+                # Greedy decoding; max_tokens and stop are set per call in _stream.
+                self._llama = LlamaCPP(
+                    model_path=str(self.model_path), temperature=0.0, context_window=self.n_ctx, verbose=False,
+                    generate_kwargs={"top_k": 1},
+                    model_kwargs={"n_threads": self.n_threads, "n_threads_batch": self.n_threads, "n_batch": 256,
+                                  "seed": 0},
+                    messages_to_prompt=chatml, completion_to_prompt=lambda text: chatml([_message("user", text)]))
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMUnavailable(f"Cannot load the model {self.model_path} ({exc}); it may be truncated: "
                                      f"delete it and run `make setup`, or use --mode extractive.") from None
@@ -71,10 +92,17 @@ class LocalLlama:
             atexit.register(self.close)
         return self._llama
 
+    @property
+    def llamaindex(self):
+        """The loaded LlamaIndex `LlamaCPP` (loads the model). Not serialised: while Sourcebook
+        answers in this process, ask through `stream`."""
+        with self._lock:
+            return self._load()
+
     def close(self) -> None:
         with self._lock:
             if self._llama is not None:
-                self._llama.close()
+                self._llama._model.close()
                 self._llama = None
 
     def warm_up(self) -> None:
@@ -92,12 +120,12 @@ class LocalLlama:
 
     def _stream(self, messages: Messages, max_tokens: int, stop: list[str] | None) -> Iterator[str]:
         with self._lock:
-            llama = self._load()
-            for part in llama.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0,
-                                                     top_k=1, stop=stop or [], stream=True):
-                delta = part["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
+            llm = self._load()
+            # LlamaCPP reads its generation settings from generate_kwargs, not from the call.
+            llm.generate_kwargs.update(max_tokens=max_tokens, stop=[IM_END, *(stop or [])])
+            for part in llm.stream_chat([_message(m["role"], m["content"]) for m in messages]):
+                if part.delta:
+                    yield part.delta
 
 
 @lru_cache(maxsize=2)
@@ -107,30 +135,34 @@ def local_llama(model_path: Path, n_ctx: int, n_threads: int) -> LocalLlama:
 
 
 class OpenAICompatible:
-    def __init__(self, base_url: str, model: str = "default", timeout: float = 120.0) -> None:
+    def __init__(self, base_url: str, model: str = "default", timeout: float = 120.0, n_ctx: int = 2048) -> None:
         self.name = f"{model}@{base_url}"
-        self.base_url, self.model, self.timeout = base_url.rstrip("/"), model, timeout
+        self.base_url, self.model, self.timeout, self.n_ctx = base_url.rstrip("/"), model, timeout, n_ctx
+        self._llm = None
+
+    @property
+    def llamaindex(self):
+        """The LlamaIndex `OpenAILike` for this server."""
+        if self._llm is None:
+            from llama_index.llms.openai_like import OpenAILike
+
+            # max_tokens stays unset: a value here would override the one each call passes.
+            self._llm = OpenAILike(model=self.model, api_base=self.base_url, api_key="not-needed", temperature=0.0,
+                                   is_chat_model=True, context_window=self.n_ctx, timeout=self.timeout, max_retries=0)
+        return self._llm
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
-        import httpx
+        import openai
 
-        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0,
-                "stream": True, **({"stop": stop} if stop else {})}
         try:
-            with httpx.stream("POST", f"{self.base_url}/chat/completions", json=body, timeout=self.timeout) as r:
-                if r.status_code != 200:
-                    r.read()
-                    raise LLMUnavailable(f"The LLM server {self.base_url} answered {r.status_code}: {r.text[:200]}")
-                for line in r.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    if delta:
-                        yield delta
-        except httpx.HTTPError as exc:
+            for part in self.llamaindex.stream_chat([_message(m["role"], m["content"]) for m in messages],
+                                                    max_tokens=max_tokens, **({"stop": stop} if stop else {})):
+                if part.delta:
+                    yield part.delta
+        except openai.APIStatusError as exc:
+            raise LLMUnavailable(f"The LLM server {self.base_url} answered {exc.status_code}: "
+                                 f"{str(exc.message)[:200]}") from None
+        except openai.APIError as exc:
             raise LLMUnavailable(f"Cannot reach the LLM server {self.base_url} ({exc}): start it or unset "
                                  f"SOURCEBOOK_LLM_BASE_URL.") from None
 
@@ -153,7 +185,7 @@ class ScriptedLLM:
 def make_llm(settings) -> LLM:
     """The LLM the settings ask for; LLMUnavailable when there is none."""
     if settings.llm_base_url:
-        return OpenAICompatible(settings.llm_base_url, settings.llm_api_model)
+        return OpenAICompatible(settings.llm_base_url, settings.llm_api_model, n_ctx=settings.n_ctx)
     path = settings.model_path
     if not path.is_file():
         raise LLMUnavailable(f"No model file at {path}: run `make setup` (or set SOURCEBOOK_LLM_MODEL), "
