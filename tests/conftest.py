@@ -74,6 +74,15 @@ def generative_pipeline(seeded_settings, real_llm):
     return Pipeline(seeded_settings.with_(mode="generative"), llm=real_llm)
 
 
+def free_port() -> int:
+    """A free loopback port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def wait_until_up(url: str, proc, seconds: float = 120) -> None:
     """Poll a server started as `proc` until `url` answers 200; fail the test otherwise."""
     import time

@@ -1,5 +1,4 @@
 """Scale-out: index and answer through a real Chroma server on loopback."""
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -7,13 +6,7 @@ from pathlib import Path
 import pytest
 
 from index import IndexSettings, build_index
-from tests.conftest import wait_until_up
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port as _free_port, wait_until_up
 
 
 @pytest.fixture

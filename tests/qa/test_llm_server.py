@@ -3,7 +3,6 @@ own `python -m llama_cpp.server` serving the small Qwen2.5-Coder-0.5B GGUF (asse
 wheels like the answer model), reached through LlamaIndex's OpenAILike."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 
@@ -14,17 +13,11 @@ from qa.llm import LLMUnavailable, OpenAICompatible, complete, make_llm
 from qa.model_setup import SMALL_MODEL, ensure_model
 from qa.pipeline import Pipeline
 
-from tests.conftest import wait_until_up
+from tests.conftest import free_port as _free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 ASK = [{"role": "system", "content": "Answer in one short sentence."},
        {"role": "user", "content": "What is the capital of France?"}]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

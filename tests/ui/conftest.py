@@ -4,10 +4,11 @@ headless Chromium for the browser tests."""
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,12 +24,6 @@ HOSTILE = (
     "Organisers said the festival's *fireworks* cost $40,000 and {{ template }} ${value} markers stayed text.\n"
     "The harbour master, Ilse Brandt, said the boats returned safely before midnight.\n"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
