@@ -2,12 +2,15 @@
 and reused across queries."""
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
-
-import numpy as np
+from pathlib import Path
 
 from .chunking import Chunk
+
+log = logging.getLogger(__name__)
 
 _STOP = set("""a an and are as at be been but by did do does for from had has have he her his how i if in into
 is it its of on or she so than that the their them then there these they this those to was were what when
@@ -42,50 +45,105 @@ def _stem(w: str) -> str:
 
 
 class KeywordIndex:
-    def __init__(self, chunks: list[Chunk]) -> None:
-        import logging
+    """Keyword search over the chunks with LlamaIndex's `BM25Retriever` (bm25s, Snowball
+    stemming, English stop words), persisted beside the store; and the chunks' document
+    frequencies under `tokenize`, which weigh question words in the evidence features."""
 
-        import bm25s
+    def __init__(self, chunks: list[Chunk], persist_dir: Path | None = None) -> None:
+        import logging
 
         # bm25s forces its logger to DEBUG at import; keep it quiet unless asked.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-
         self.ids = [c.id for c in chunks]
-        self._sources = np.array([c.source for c in chunks], dtype=object)
-        corpus = [tokenize(f"{c.title}\n{c.text}") for c in chunks]
-        self._vocab_ids: dict[str, int] = {}
-        ids = [[self._vocab_ids.setdefault(w, len(self._vocab_ids)) for w in doc] for doc in corpus]
-        df: dict[int, int] = {}
-        for doc in ids:
-            for t in set(doc):
+        df: dict[str, int] = {}
+        for c in chunks:
+            for t in set(tokenize(c.embed_text)):
                 df[t] = df.get(t, 0) + 1
-        self._df, self._n = df, max(1, len(ids))
-        self._bm25 = bm25s.BM25()
-        if chunks:
-            self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=self._vocab_ids), show_progress=False)
+        self._df, self._n = df, max(1, len(chunks))
+        self._bm25 = _load_or_build(chunks, persist_dir) if chunks else None
 
     def __contains__(self, word: str) -> bool:
-        return word in self._vocab_ids
+        return word in self._df
 
     def idf(self, word: str) -> float:
         """Inverse document frequency of a token; words the collection never uses weigh most."""
         import math
 
-        df = self._df.get(self._vocab_ids.get(word, -1), 0)
-        return math.log((self._n + 1) / (df + 0.5)) + 0.1
+        return math.log((self._n + 1) / (self._df.get(word, 0) + 0.5)) + 0.1
+
+    def retriever(self, k: int, sources: frozenset[str] | None = None):
+        """A LlamaIndex retriever of the k best chunks by BM25 (chunks with no query word left
+        out); with `sources`, only chunks of those articles."""
+        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+        filters = None
+        if sources is not None:
+            filters = MetadataFilters(filters=[MetadataFilter(key="source", value=sorted(sources),
+                                                              operator=FilterOperator.IN)])
+        return _matching_retriever()(existing_bm25=self._bm25, similarity_top_k=min(k, len(self.ids)),
+                                     filters=filters, skip_stemming=False)
 
     def search(self, query: str, k: int, sources: frozenset[str] | None = None) -> list[tuple[str, float]]:
-        """The k best chunks for a query by BM25; with `sources`, only chunks of those articles."""
-        q = [self._vocab_ids[w] for w in tokenize(query) if w in self._vocab_ids]
-        if not q or not self.ids:
+        """(chunk id, BM25 score) of the k best chunks for a query."""
+        if self._bm25 is None or (sources is not None and not sources):
             return []
-        scores = self._bm25.get_scores(q)
-        if sources is not None:
-            scores = np.where(np.isin(self._sources, list(sources)), scores, 0.0)
-        k = min(k, len(self.ids))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        try:
+            found = self.retriever(k, sources).retrieve(query)
+        except ValueError:          # the filters leave no chunk
+            return []
+        return [(n.node.node_id, float(n.score)) for n in found]
+
+
+def _matching_retriever():
+    """BM25Retriever that leaves out chunks sharing no word with the query (bm25s returns k
+    chunks whatever their score, and rank fusion would credit them)."""
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    class MatchingBM25Retriever(BM25Retriever):
+        def _retrieve(self, query_bundle):
+            if not self.similarity_top_k:
+                return []
+            return [n for n in super()._retrieve(query_bundle) if (n.score or 0.0) > 0.0]
+
+    return MatchingBM25Retriever
+
+
+def _load_or_build(chunks: list[Chunk], persist_dir: Path | None):
+    """The bm25s index of these chunks: loaded from persist_dir when it was built from the same
+    chunk ids, else built and persisted there (written aside, then renamed into place)."""
+    import hashlib
+    import json
+    import shutil
+
+    import bm25s
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from .nodes import chunk_node
+
+    key = hashlib.sha256("\n".join(sorted(c.id for c in chunks)).encode()).hexdigest()
+    if persist_dir is not None and (persist_dir / "chunks.sha256").is_file() \
+            and (persist_dir / "chunks.sha256").read_text() == key:
+        try:
+            bm25 = bm25s.BM25.load(str(persist_dir), load_corpus=True, show_progress=False)
+            if len(bm25.corpus) == len(chunks):
+                return bm25
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            log.warning("rebuilding the keyword index: %s is unreadable (%s)", persist_dir, exc)
+    log.info("building the keyword index over %d chunks", len(chunks))
+    built = BM25Retriever(nodes=[chunk_node(c) for c in chunks], similarity_top_k=1)
+    built.bm25.corpus = built.corpus      # kept with the index, so filters and reloads see it
+    if persist_dir is not None:
+        tmp = persist_dir.with_name(f"{persist_dir.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            built.persist(str(tmp), show_progress=False)
+            (tmp / "chunks.sha256").write_text(key)
+            shutil.rmtree(persist_dir, ignore_errors=True)
+            os.replace(tmp, persist_dir)
+        except OSError as exc:       # a read-only data folder: answer anyway, from memory
+            log.warning("cannot keep the keyword index in %s (%s): it is rebuilt on each start", persist_dir, exc)
+            shutil.rmtree(tmp, ignore_errors=True)
+    return built.bm25
 
 
 _cache: dict[tuple, KeywordIndex] = {}
@@ -93,11 +151,12 @@ _lock = threading.Lock()
 
 
 def keyword_index(store) -> KeywordIndex:
-    """The BM25 index of a store at its current version (rebuilt only when it changed)."""
+    """The keyword index of a store at its current version (rebuilt only when it changed;
+    its BM25 part persisted in the data folder, so a restart loads it)."""
     key = (str(store.settings.home.resolve()), store.settings.chroma_host, store.version(), store.count_chunks())
     with _lock:
         idx = _cache.get(key)
         if idx is None:
             _cache.clear()
-            idx = _cache[key] = KeywordIndex(store.all_chunks())
+            idx = _cache[key] = KeywordIndex(store.all_chunks(), store.settings.home / "bm25")
         return idx

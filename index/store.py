@@ -255,9 +255,8 @@ _stores: dict[tuple, Store] = {}
 _stores_lock = threading.Lock()
 
 
-def open_store(settings: IndexSettings | None = None) -> Store:
+def open_store(settings: IndexSettings) -> Store:
     """One Store per data folder and server per process (connections are reused)."""
-    settings = settings or IndexSettings.from_env()
     key = (str(settings.home.resolve()), settings.chroma_host, settings.chroma_port, settings.collection)
     with _stores_lock:
         store = _stores.get(key)

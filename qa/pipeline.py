@@ -59,10 +59,10 @@ def _default_seeds() -> Path | None:
 
 
 class Pipeline:
-    def __init__(self, settings: QASettings | None = None, *, store: Store | None = None,
+    def __init__(self, settings: QASettings, *, store: Store | None = None,
                  embedder: Embedder | None = None, llm: LLM | None = None, nlp: NLP | None = None,
                  answer_model: answerability.AnswerabilityModel | None = None) -> None:
-        self.settings = settings or QASettings.from_env()
+        self.settings = settings
         self.store = store or open_store(self.settings.index)
         self.embedder = embedder or get_embedder()
         self._llm = llm

@@ -1,5 +1,7 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 over the same chunks, fused by reciprocal
-rank fusion. Returns chunks; choosing sentences from them is evidence.py's job."""
+"""Hybrid retrieval with LlamaIndex retrievers: dense (the store's Chroma collection) and
+BM25 (`BM25Retriever`) over the same chunks, fused by `QueryFusionRetriever` in reciprocal-
+rank mode with no generated sub-queries. Returns chunks; choosing sentences from them is
+evidence.py's job."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,15 +11,33 @@ import numpy as np
 from index.chunking import Chunk
 from index.embed import Embedder
 from index.keyword import keyword_index
+from index.nodes import chunk_node
 from index.store import Store
-
-RRF_K = 60
 
 
 @dataclass(frozen=True)
 class Hit:
     chunk: Chunk
-    score: float          # fused RRF score
+    score: float          # fused reciprocal-rank score
+
+
+def dense_retriever(store: Store, embedder: Embedder, k: int, sources: frozenset[str] | None = None):
+    """A LlamaIndex retriever of the k chunks nearest the query in the store's vector
+    collection (the query bundle's embedding when it has one); with `sources`, only chunks
+    of those articles."""
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore
+
+    class ChunkVectorRetriever(BaseRetriever):
+        def _retrieve(self, query_bundle):
+            vector = query_bundle.embedding
+            vector = np.asarray(vector, dtype=np.float32) if vector is not None else \
+                embedder.encode([query_bundle.query_str])[0]
+            found = store.query_vectors(vector, k, sources)
+            chunks = store.chunks_by_id([i for i, _ in found])
+            return [NodeWithScore(node=chunk_node(chunks[i]), score=s) for i, s in found if i in chunks]
+
+    return ChunkVectorRetriever()
 
 
 class HybridRetriever:
@@ -26,18 +46,31 @@ class HybridRetriever:
             raise ValueError("top_k must be positive")
         self.store, self.embedder, self.top_k = store, embedder, top_k
 
+    def fusion(self, sources: frozenset[str] | None = None):
+        """The LlamaIndex retriever this answers with: dense and BM25, each `3 × top_k` deep,
+        fused by reciprocal rank (k = 60) into the top_k chunks."""
+        from llama_index.core.llms import MockLLM
+        from llama_index.core.retrievers import QueryFusionRetriever
+
+        depth = self.top_k * 3
+        return QueryFusionRetriever(
+            [dense_retriever(self.store, self.embedder, depth, sources),
+             keyword_index(self.store).retriever(depth, sources)],
+            mode="reciprocal_rerank", similarity_top_k=self.top_k, num_queries=1, use_async=False,
+            # num_queries=1: no generated sub-queries, so the fusion never calls its LLM.
+            llm=MockLLM())
+
     def retrieve(self, query: str, query_vector: np.ndarray | None = None,
                  sources: frozenset[str] | None = None) -> list[Hit]:
         """The top chunks for a query; with `sources`, only chunks of those articles."""
+        from llama_index.core.schema import QueryBundle
+
+        if sources is not None and not sources:
+            return []
+        if self.store.count_chunks() == 0:
+            return []
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
-        depth = self.top_k * 3
-        dense = self.store.query_vectors(query_vector, depth, sources)
-        sparse = keyword_index(self.store).search(query, depth, sources)
-        fused: dict[str, float] = {}
-        for ranked in (dense, sparse):
-            for rank, (cid, _) in enumerate(ranked):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(fused, key=fused.get, reverse=True)[: self.top_k]
-        chunks = self.store.chunks_by_id(best)
-        return [Hit(chunks[c], fused[c]) for c in best if c in chunks]
+        found = self.fusion(sources).retrieve(QueryBundle(query, embedding=query_vector.tolist()))
+        chunks = self.store.chunks_by_id([n.node.node_id for n in found])
+        return [Hit(chunks[n.node.node_id], float(n.score)) for n in found if n.node.node_id in chunks]
