@@ -154,7 +154,7 @@ def test_a_bug_still_logs_its_traceback(ui_settings, caplog, monkeypatch):
     monkeypatch.setattr(chat, "default_pipeline", lambda settings=None: Broken())
     caplog.set_level(logging.INFO, logger="ui")
     *_, final = chat.respond("What?", [], "extractive", 3, settings=ui_settings)
-    assert "Something went wrong" in final[-1]["content"]
+    assert final[-1]["status"] == "error" and "Something went wrong" in final[-1]["error"]
     bug = [r for r in caplog.records if r.name == "ui.chat"]
     assert len(bug) == 1 and bug[0].levelno == logging.ERROR and bug[0].exc_info is not None
 
@@ -186,8 +186,8 @@ def test_answers_run_side_by_side_and_indexing_takes_turns(ui_settings):
 
     demo = build_app(ui_settings)
     fns = list(demo.fns.values()) if isinstance(demo.fns, dict) else list(demo.fns)
-    answering = [f for f in fns if f.name in ("_respond", "ask")]
-    assert {f.name for f in answering} == {"_respond", "ask"}
+    answering = [f for f in fns if f.name in ("answer", "ask")]
+    assert {f.name for f in answering} == {"answer", "ask"}
     assert all(f.concurrency_id == "answer" and f.concurrency_limit >= 4 for f in answering)
     heavy = [f for f in fns if f.name in ("do_upload", "do_remove", "run")]
     assert heavy and all(f.concurrency_id == "model" and f.concurrency_limit == 1 for f in heavy)
