@@ -23,7 +23,7 @@ from . import render, style, suggest, theme, upload_guard
 from .auth_guard import LoginThrottle
 from . import chat_tab
 from .chat import ask_api
-from .conversations import default_store
+from .conversations import ConversationStore, default_store
 from .library import MAX_UPLOAD_BYTES
 from .tabs import evaluate_tab, library_tab, settings_tab
 
@@ -59,7 +59,8 @@ def default_mode(settings: QASettings) -> str:
     return resolve_mode(None, settings.mode, lambda: llm_problem(settings), fallback=True).mode.value
 
 
-def build_app(settings: QASettings | None = None) -> gr.Blocks:
+def build_app(settings: QASettings | None = None, *, conversations: ConversationStore | None = None) -> gr.Blocks:
+    """The app; `conversations`: where chats are saved (default: the data folder's conversations.db)."""
     settings = settings or QASettings.from_env()
     start_mode = default_mode(settings)
 
@@ -68,7 +69,7 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         return ask_api(question, mode, settings=settings)
 
     first_examples = examples(settings)
-    store = default_store(settings.index.home)
+    store = conversations or default_store(settings.index.home)
     with gr.Blocks(title="Sourcebook", analytics_enabled=False) as demo:
         with gr.Row(equal_height=True):
             header = gr.HTML(header_html(None, start_mode), js_on_load=None, scale=1)
