@@ -148,21 +148,24 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
 
     def settle(cid, request: gr.Request):
         try:
-            items = gr.Radio(choices=ev.listing(store, owner(request)), value=cid or None)
+            listed = ev.listing(store, owner(request))
+            items = gr.Radio(choices=listed, value=cid or None)
+            title = next((t for t, i in listed if i == cid), gr.skip())
         except Exception:   # the note already says the file is unusable
-            items = gr.skip()
-        return items, gr.Button(visible=True), gr.Button(visible=False)
+            items = title = gr.skip()
+        return items, title, gr.Button(visible=True), gr.Button(visible=False)
 
     answer_args = dict(fn=answer, inputs=[c.pending, c.turns, c.conv, c.regen, mode, n_quotes, c.filter],
                        outputs=[c.chatbot, c.turns, c.conv, c.note], show_progress="hidden",
                        concurrency_limit=8, concurrency_id="answer", **PRIVATE)
-    settle_args = dict(fn=settle, inputs=[c.conv], outputs=[c.convs, c.send, c.stop], **QUICK)
+    settle_args = dict(fn=settle, inputs=[c.conv], outputs=[c.convs, c.name, c.send, c.stop], **QUICK)
 
     def chain(first):
-        running = first.then(**answer_args)
-        tail = running.then(**settle_args)
+        # Ask comes back last, once the header and suggestions have followed the answer too.
+        running = tail = first.then(**answer_args)
         for step in after_answer:
             tail = tail.then(**step)
+        tail.then(**settle_args)
         return running
 
     def pick_example(evt: gr.SelectData):

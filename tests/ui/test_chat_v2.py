@@ -105,7 +105,7 @@ def test_conversations_are_saved_listed_renamed_deleted_and_restored(browser, se
         first = answers(pg)
         assert len(first) == 2 and "400" in first[0]
         expect(pg.locator("#sb-convs label")).to_have_count(1)
-        assert conversations(pg) == [JOBS]
+        assert conversations(pg) == [JOBS] and pg.input_value("#sb-conv-name input") == JOBS
         # stored as structured answers, not HTML
         [saved] = store.list("")
         turns = store.get("", saved["id"])["turns"]
