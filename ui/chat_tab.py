@@ -12,8 +12,8 @@ import gradio as gr
 
 from qa import QASettings
 
+from . import answer_actions, render, theme
 from . import conversation_events as ev
-from . import render, theme
 from .chat import finished, open_citation, respond
 from .conversations import ConversationStore
 from .turns import messages
@@ -195,48 +195,7 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
 
     c.stop.click(stopped, [c.turns], [c.chatbot, c.turns, c.note, c.send, c.stop], cancels=running, **QUICK)
 
-    # Ratings: a thumb saves at once; the comment box then offers to say why.
-    def rate(value, turns, request: gr.Request):
-        try:
-            act, i = render.parse_action(value)
-        except ValueError:
-            return (gr.skip(),) * 6
-        rating = 1 if act == "up" else -1
-        turns, note = ev.rate(store, owner(request), list(turns), i, rating)
-        return messages(turns), turns, gr.Column(visible=True), note, [i, rating], ""
-
-    def comment(text, rated, turns, request: gr.Request):
-        i, rating = rated
-        if not (text or "").strip():
-            return gr.skip(), gr.skip(), render.render_report_line("Type a comment first (or leave it: the rating "
-                                                                   "is already saved).", False), gr.skip()
-        turns, note = ev.rate(store, owner(request), list(turns), i, rating, text.strip())
-        return turns, messages(turns), note, ""
-
-    c.act["rate"].click(rate, [c.act_box, c.turns], [c.chatbot, c.turns, c.feedback, c.fb_note, c.rated,
-                                                     c.fb_comment], js=theme.JS_TAKE_ACT, **QUICK)
-    c.fb_send.click(comment, [c.fb_comment, c.rated, c.turns], [c.turns, c.chatbot, c.fb_note, c.fb_comment],
-                    **QUICK)
-    c.fb_comment.submit(comment, [c.fb_comment, c.rated, c.turns], [c.turns, c.chatbot, c.fb_note, c.fb_comment],
-                        **QUICK)
-
-    # Export: the file goes to the hidden download button, which the page then clicks.
-    def export_one(value, turns):
-        try:
-            _, i = render.parse_action(value)
-        except ValueError:
-            return gr.skip(), gr.skip()
-        path, note = ev.export(turns, "", i)
-        return (gr.DownloadButton(value=path) if path else gr.skip()), note
-
-    def export_all(turns, title):
-        path, note = ev.export(turns, title)
-        return (gr.DownloadButton(value=path) if path else gr.skip()), note
-
-    c.act["export"].click(export_one, [c.act_box, c.turns], [c.download, c.note], js=theme.JS_TAKE_ACT,
-                          **QUICK).then(None, None, None, js=theme.CLICK_DOWNLOAD, **PRIVATE)
-    c.export.click(export_all, [c.turns, c.name], [c.download, c.note], **QUICK).then(
-        None, None, None, js=theme.CLICK_DOWNLOAD, **PRIVATE)
+    answer_actions.wire(c, store, owner)
 
     c.cite_btn.click(lambda v: open_citation(v, settings=settings), [c.cite_box], [c.panel], js=theme.JS_TAKE_CITE,
                      **QUICK).then(None, None, None, js=theme.SCROLL_TO_MARK, **PRIVATE)
