@@ -186,3 +186,14 @@ def test_the_not_found_sentinel_never_shows_while_streaming():
 
     assert _sentinel("NOT_IN") and _sentinel("NOT_IN_ARTICLES") and _sentinel(" not in articles")
     assert not _sentinel("") and not _sentinel("NATO said") and not _sentinel("Nothing was")
+
+
+def test_the_library_filter_reaches_the_pipeline_and_a_gone_article_is_named(ui_settings, hostile):
+    *_, turns = chat.respond(JOBS, [], "extractive", 3, ["000_469921e68f22111a.txt"], settings=ui_settings)
+    assert {c["source"] for c in turns[-1]["answer"]["citations"]} == {"000_469921e68f22111a.txt"}
+    *_, turns = chat.respond(JOBS, [], "extractive", 3, [hostile["source"]], settings=ui_settings)
+    assert {c["source"] for c in turns[-1]["answer"]["citations"]} <= {hostile["source"]}
+    # an article removed after it was chosen: the user is told which, nothing is answered from others
+    *_, turns = chat.respond(JOBS, [], "extractive", 3, ["gone.txt"], settings=ui_settings)
+    assert turns[-1]["status"] == "error" and "gone.txt" in turns[-1]["error"]
+    assert "gone.txt" in messages(turns)[-1]["content"] and "sb-error" in messages(turns)[-1]["content"]

@@ -173,3 +173,28 @@ def test_markdown_export_has_numbered_sources_and_verbatim_quotes(ui_settings):
     path, note = export(turns, "Defence: UK & Germany", None)
     assert note == "" and path.endswith("sourcebook-defence-uk-germany.md")
     assert export([], "x")[0] is None and "Nothing to export" in export([], "x")[1]
+
+
+def test_sourcebook_eval_exports_the_rated_answers(ui_settings, tmp_path, monkeypatch, capsys):
+    import os
+    from pathlib import Path
+
+    from sourcebook_cli import main
+    from ui.conversations import default_store
+
+    out = tmp_path / "rated.jsonl"
+    assert main(["eval", "--export-rated", str(out)]) == 1           # nothing rated yet: said, no file
+    assert "no ratings yet" in capsys.readouterr().err and not out.exists()
+    store = default_store(Path(os.environ["SOURCEBOOK_HOME"]))
+    _, turns = saved_conversation(store, ui_settings)
+    rate(store, "", turns, 0, 1, "Right number")
+    assert main(["eval", "--export-rated", str(out), "--rated", "up"]) == 0
+    assert "1 rated answer written" in capsys.readouterr().out
+    [item] = load_golden(out)
+    assert item["question"] == JOBS and item["review"] == {"rating": "helpful", "comment": "Right number",
+                                                          "mode": "extractive", "owner": ""}
+    assert main(["eval", "--export-rated", str(out), "--rated", "down"]) == 0 and load_golden_or_empty(out) == []
+
+
+def load_golden_or_empty(path):
+    return [] if not path.read_text().strip() else load_golden(path)
