@@ -130,18 +130,25 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
         return "", message, False, gr.Button(visible=False), gr.Button(visible=True), gr.Column(visible=False)
 
     def answer(question, turns, cid, regen, mode_now, quotes, sources, request: gr.Request):
-        user, turns, note = owner(request), list(turns or []), ""
+        user, turns, note, old = owner(request), list(turns or []), "", None
         if not (question or "").strip():
             return
         if regen and turns:
-            cid, tid, turns = cid, turns[-1]["id"], turns[:-1]
+            old, turns = turns[-1], turns[:-1]
+            tid = old["id"]
         else:
             cid, tid, note = ev.start_turn(store, user, cid, question)
         saved = "pending"
         for now in respond(question, turns, mode_now, quotes, sources or None, settings=settings):
             now[-1]["id"] = tid
             status = now[-1]["status"]
-            if status != saved and status in ("draft", "done", "error"):
+            if old is not None and status == "error":   # a failed regeneration keeps the answer there was
+                kept = [*turns, old]
+                yield messages(kept), kept, cid, ev.note(f"Regenerate failed: {now[-1]['error']} "
+                                                         "The previous answer is kept.", False)
+                return
+            # a regeneration replaces the saved answer only once the new one is complete
+            if status != saved and status in (("done",) if old is not None else ("draft", "done", "error")):
                 note = ev.save_turn(store, user, finished(now[-1])) or note
                 saved = status
             yield messages(now), now, cid, note

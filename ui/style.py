@@ -146,7 +146,7 @@ mark.sb-hl { background: var(--sb-hl); color: var(--sb-hl-text); padding: 2px 1p
 .sb-act.sb-on { background: var(--sb-ref-bg); border-color: var(--sb-accent-line); font-weight: 650; }
 /* One clear control: "New conversation" (the chat's own bin would do the same). */
 #sb-chat button[aria-label="Clear"] { display: none !important; }
-#sb-convs .wrap { flex-direction: column; }
+#sb-convs .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 45vh; overflow-y: auto; }
 #sb-convs label { width: 100%; }
 
 /* Gradio applies @media rules only inside its .contain element, not to the page's own 32 px

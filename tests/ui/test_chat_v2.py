@@ -293,6 +293,49 @@ def test_stop_ends_the_answer_and_keeps_the_quotes(browser, served, ui_settings,
         _pipelines.pop(generative, None)
 
 
+class FailsSecondTime:
+    """The LLM boundary, scripted: a good answer, then a crash (a server gone mid-request)."""
+    name = "fails-second-time"
+
+    def __init__(self):
+        self.calls = 0
+
+    def stream(self, messages, max_tokens=160, stop=None):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("connection reset by the model server")
+        yield "The factory will support more than 400 jobs [1]."
+
+
+def test_a_failed_regeneration_keeps_the_answer_there_was(browser, served, ui_settings, store):
+    from playwright.sync_api import expect
+
+    from qa.pipeline import Pipeline, _pipelines
+
+    generative = ui_settings.with_(mode="generative")
+    _pipelines[generative] = Pipeline(generative, llm=FailsSecondTime())
+    try:
+        url = served(settings=generative)
+        ctx, pg = open_page(browser, url)
+        ask(pg, JOBS)
+        first = answers(pg)
+        assert "400" in first[0]
+        pg.locator("#sb-chat .sb-act-regen").click()
+        expect(pg.locator("#sb-conv-note")).to_contain_text("Regenerate failed", timeout=TIMEOUT)
+        expect(pg.locator("#sb-conv-note")).to_contain_text("The previous answer is kept")
+        expect(pg.locator("#sb-send")).to_be_visible()
+        assert answers(pg) == first and pg.locator("#sb-chat .sb-error").count() == 0
+        [conv] = store.list("")
+        [turn] = store.get("", conv["id"])["turns"]
+        assert turn["status"] == "done" and "400" in turn["answer"]["text"]
+        pg.reload()
+        pg.wait_for_selector("#sb-chat .sb-answer", timeout=TIMEOUT)
+        assert answers(pg) == first
+        ctx.close()
+    finally:
+        _pipelines.pop(generative, None)
+
+
 def choose_articles(pg, *sources: str) -> None:
     box = pg.locator("#sb-filter input")
     for source in sources:
