@@ -257,7 +257,9 @@ class SlowLLM:
             yield word + " "
 
 
-def test_stop_ends_the_answer_and_keeps_the_quotes(browser, served, ui_settings, store):
+@pytest.mark.parametrize("viewport", [{"width": 1440, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_stop_ends_the_answer_and_keeps_the_quotes(browser, served, ui_settings, store, viewport):
     from playwright.sync_api import expect
 
     from qa.pipeline import Pipeline, _pipelines
@@ -267,12 +269,14 @@ def test_stop_ends_the_answer_and_keeps_the_quotes(browser, served, ui_settings,
     _pipelines[generative] = Pipeline(generative, llm=llm)     # the chat's pipeline for these settings
     try:
         url = served(settings=generative)
-        ctx, pg = open_page(browser, url)
+        ctx, pg = open_page(browser, url, viewport=viewport)
         pg.fill("#sb-input textarea", JOBS)
         pg.keyboard.press("Enter")
         pg.wait_for_selector("#sb-chat .sb-streaming", timeout=TIMEOUT)
         expect(pg.locator("#sb-stop")).to_be_visible()
         assert not pg.locator("#sb-send").is_visible()
+        box = pg.locator("#sb-stop").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] and box["width"] >= 60, box
         pg.click("#sb-stop")
         expect(pg.locator("#sb-send")).to_be_visible(timeout=5_000)
         expect(pg.locator("#sb-stop")).to_be_hidden()
