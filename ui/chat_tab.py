@@ -135,11 +135,12 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
             return
         if regen and turns:
             old, turns = turns[-1], turns[:-1]
-            tid = old["id"]
-        else:
-            cid, tid, note = ev.start_turn(store, user, cid, question)
+        tid = old["id"] if old is not None else None
         saved = "pending"
         for now in respond(question, turns, mode_now, quotes, sources or None, settings=settings):
+            if old is None and saved == "pending" and tid is None:
+                yield messages(now), now, cid, note     # the status first: saving never delays it
+                cid, tid, note = ev.start_turn(store, user, cid, question)
             now[-1]["id"] = tid
             status = now[-1]["status"]
             if old is not None and status == "error":   # a failed regeneration keeps the answer there was
