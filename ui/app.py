@@ -64,9 +64,10 @@ def build_app(settings: QASettings | None = None, *, conversations: Conversation
     settings = settings or QASettings.from_env()
     start_mode = default_mode(settings)
 
-    def ask(question: str, mode: str | None = None) -> dict:
-        """Answer a question from the articles; returns the Answer (text, answered, citations, conflicts)."""
-        return ask_api(question, mode, settings=settings)
+    def ask(question: str, mode: str | None = None, sources: list[str] | None = None) -> dict:
+        """Answer a question from the articles (only `sources`, as the library lists them, when
+        given); returns the Answer (text, answered, citations, conflicts)."""
+        return ask_api(question, mode, sources, settings=settings)
 
     first_examples = examples(settings)
     store = conversations or default_store(settings.index.home)

@@ -118,12 +118,15 @@ def open_citation(value: str, *, settings: QASettings | None = None) -> str:
     return render.render_article(article, start, end, n or None)
 
 
-def ask_api(question: str, mode: str | None = None, *, settings: QASettings | None = None) -> dict:
-    """Answer one question (no history); the Answer as a JSON object. Raises gr.Error for bad input."""
+def ask_api(question: str, mode: str | None = None, sources: list[str] | None = None, *,
+            settings: QASettings | None = None) -> dict:
+    """Answer one question (no history), over `sources` only when given; the Answer as a JSON
+    object. Raises gr.Error for bad input (an unknown source included)."""
     import gradio as gr
 
     try:
-        answer = default_pipeline(settings or QASettings.from_env()).ask(question, None, mode, fallback=True)
+        answer = default_pipeline(settings or QASettings.from_env()).ask(question, None, mode, fallback=True,
+                                                                        sources=sources or None)
     except EXPECTED as exc:
         log.info("/ask refused (%s): %s", type(exc).__name__, exc)
         raise gr.Error(str(exc), print_exception=False) from None

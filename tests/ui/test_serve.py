@@ -27,6 +27,14 @@ def test_ask_endpoint_returns_the_answer_as_json(live_app, ui_settings):
     assert client.predict("Who won the 2022 FIFA World Cup?", api_name="/ask")["answered"] is False
 
 
+def test_ask_endpoint_takes_a_library_filter(live_app):
+    client = Client(live_app, verbose=False)
+    only = client.predict(JOBS, "extractive", ["000_469921e68f22111a.txt"], api_name="/ask")
+    assert only["answered"] and {c["source"] for c in only["citations"]} == {"000_469921e68f22111a.txt"}
+    with pytest.raises(Exception, match="gone.txt"):
+        client.predict(JOBS, "extractive", ["gone.txt"], api_name="/ask")
+
+
 def test_ask_endpoint_reports_bad_input(live_app):
     client = Client(live_app, verbose=False)
     with pytest.raises(Exception, match="empty"):
