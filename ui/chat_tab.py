@@ -15,7 +15,7 @@ from qa import QASettings
 from . import answer_actions, render, theme
 from . import conversation_events as ev
 from .chat import finished, open_citation, respond
-from .conversations import ConversationStore
+from .conversations import ConversationError, ConversationStore
 from .turns import messages
 
 PANEL_HINT = "Click a citation card or a [n] marker in an answer to read the article here, with the quote highlighted."
@@ -97,15 +97,14 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
     def new(request: gr.Request):
         try:
             view = ev.View(listing=ev.listing(store, owner(request)))
-        except Exception as exc:   # a broken file: the chat still starts afresh
+        except ConversationError as exc:   # a broken file: the chat still starts afresh
             view = ev.View(note=ev.note(str(exc), False))
         return *show(view), gr.Column(visible=False), render.render_panel_message(PANEL_HINT)
 
-    def rename(cid, title, turns, request: gr.Request):
+    def rename(cid, title, request: gr.Request):
         view = ev.rename(store, owner(request), cid, title)
-        return gr.skip(), gr.skip(), gr.skip(), (gr.skip() if view.listing is None else
-                                                  gr.Radio(choices=view.listing, value=cid)), view.title or gr.skip(), \
-            view.note
+        items = gr.skip() if view.listing is None else gr.Radio(choices=view.listing, value=cid)
+        return items, view.title or gr.skip(), view.note
 
     def delete(cid, request: gr.Request):
         view, gone = ev.delete(store, owner(request), cid)
@@ -120,8 +119,8 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
     c.new.click(new, None, [*shown, c.feedback, c.panel], **QUICK)
     # One clear control: the chat's own bin (hidden by CSS) would do the same as New.
     c.chatbot.clear(new, None, [*shown, c.feedback, c.panel], **QUICK)
-    c.rename.click(rename, [c.conv, c.name, c.turns], shown, **QUICK)
-    c.name.submit(rename, [c.conv, c.name, c.turns], shown, **QUICK)
+    c.rename.click(rename, [c.conv, c.name], [c.convs, c.name, c.note], **QUICK)
+    c.name.submit(rename, [c.conv, c.name], [c.convs, c.name, c.note], **QUICK)
     c.delete.click(delete, [c.conv], [*shown, c.undo, c.deleted], **QUICK)
     c.undo.click(undo, [c.deleted], [*shown, c.undo, c.deleted], **QUICK)
 
@@ -159,7 +158,7 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
             listed = ev.listing(store, owner(request))
             items = gr.Radio(choices=listed, value=cid or None)
             title = next((t for t, i in listed if i == cid), gr.skip())
-        except Exception:   # the note already says the file is unusable
+        except ConversationError:   # the note already says the file is unusable
             items = title = gr.skip()
         return items, title, gr.Button(visible=True), gr.Button(visible=False)
 

@@ -433,3 +433,23 @@ def test_typing_during_the_page_load_is_kept(browser, served, ui_settings, embed
     finally:
         pg.unroute_all(behavior="ignoreErrors")
         ctx.close()
+
+
+def test_a_damaged_conversations_file_is_reported_and_the_chat_still_answers(browser, served, store):
+    from playwright.sync_api import expect
+
+    junk = b"not a database: somebody's notes\n" * 50
+    store.path.write_bytes(junk)
+    url = served()
+    ctx, pg = open_page(browser, url)
+    try:
+        expect(pg.locator("#sb-conv-note")).to_contain_text("cannot be read", timeout=TIMEOUT)   # said on load
+        ask(pg, JOBS)
+        assert "400" in answers(pg)[0]
+        note = pg.locator("#sb-conv-note")
+        expect(note).to_contain_text("Not saved")
+        assert "move it aside" in note.inner_text() and str(store.path) in note.inner_text()
+        assert store.path.read_bytes() == junk                  # left exactly as it was
+        assert not pg.problems, pg.problems
+    finally:
+        ctx.close()
