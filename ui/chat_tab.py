@@ -142,7 +142,7 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
                 cid, tid, note = ev.start_turn(store, user, cid, question)
             now[-1]["id"] = tid
             status = now[-1]["status"]
-            if old is not None and status == "error":   # a failed regeneration keeps the answer there was
+            if old is not None and status == "error" and old.get("answer"):   # keep the answer there was
                 kept = [*turns, old]
                 yield messages(kept), kept, cid, ev.note(f"Regenerate failed: {now[-1]['error']} "
                                                          "The previous answer is kept.", False)

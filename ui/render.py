@@ -184,12 +184,12 @@ _ACTIONS = (("copy", "Copy", "Copy the answer and its sources"),
             ("export", "Export", "Download this answer with its sources as Markdown"))
 
 
-def render_actions(index: int, turn: dict, last: bool = True) -> str:
+def render_actions(index: int, turn: dict, last: bool = True, only: tuple[str, ...] | None = None) -> str:
     """The finished answer's actions, as links the page script turns into events
-    (`#sb-act/<action>/<turn index>`); Regenerate on the latest answer only."""
+    (`#sb-act/<action>/<turn index>`); Regenerate on the latest answer only; `only` these."""
     links = []
     for act, label, hint in _ACTIONS:
-        if act == "regen" and not last:
+        if (act == "regen" and not last) or (only is not None and act not in only):
             continue
         on = (act == "up" and turn.get("rating") == 1) or (act == "down" and turn.get("rating") == -1)
         css = f"sb-act sb-act-{act}" + (" sb-on" if on else "")

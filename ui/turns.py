@@ -39,8 +39,9 @@ def history(turns: list[dict]) -> list[tuple[str, str]]:
 def render_turn(turn: dict, index: int, last: bool = True) -> str:
     """The assistant message of one turn; finished answers carry their actions."""
     status, a = turn.get("status"), turn.get("answer")
-    if status == "error":
-        return render.render_error(turn.get("error") or "Something went wrong.")
+    if status == "error":   # the latest can be asked again
+        retry = render.render_actions(index, turn, last, only=("regen",)) if last else ""
+        return render.render_error(turn.get("error") or "Something went wrong.") + retry
     if status in ("pending", "draft") and "note" not in turn and "partial" not in turn:
         # loaded from the file but never finished: the server stopped mid-answer
         if a is None:

@@ -198,3 +198,13 @@ def test_sourcebook_eval_exports_the_rated_answers(ui_settings, tmp_path, monkey
 
 def load_golden_or_empty(path):
     return [] if not path.read_text().strip() else load_golden(path)
+
+
+def test_a_failed_answer_offers_only_regenerate_and_only_when_latest():
+    from ui.turns import render_turn
+
+    failed = {"id": 1, "question": "q", "answer": None, "status": "error", "error": "No articles indexed yet."}
+    latest = render_turn(failed, 0, last=True)
+    assert "sb-error" in latest and "#sb-act/regen/0" in latest
+    assert "sb-act-copy" not in latest and "sb-act-up" not in latest and "sb-act-export" not in latest
+    assert "sb-act" not in render_turn(failed, 0, last=False)
