@@ -97,7 +97,29 @@ def cmd_chat(args) -> int:
     return serve(host=args.host, port=args.port, auth=args.auth, share=args.share)
 
 
+def export_rated(args) -> int:
+    """`eval --export-rated FILE`: the chat's rated answers as golden-set lines for review."""
+    from index import IndexSettings
+    from ui.conversations import ConversationError, default_store
+    from ui.feedback import export_rated as write
+
+    store = default_store(IndexSettings.from_env().home)
+    if not store.path.is_file():
+        print(f"error: no ratings yet: {store.path} does not exist (rate answers in the chat first)", file=sys.stderr)
+        return 1
+    try:
+        n = write(store, args.export_rated, args.rated)
+    except (ConversationError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{n} rated answer{'s' if n != 1 else ''} written to {args.export_rated} (golden-set lines: fill in "
+          "'facts' and check each before adding it to a golden set)")
+    return 0
+
+
 def cmd_eval(args) -> int:
+    if args.export_rated:
+        return export_rated(args)
     try:
         from evaluation.golden import main as eval_main
         import rich  # noqa: F401  (the evaluation extras: reports)
@@ -154,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--questions", metavar="FILE", help="with --corpus: the questions file (JSON lines with id, "
                     "question, answers, answerable, story, split)")
     pe.add_argument("--split", default="dev", choices=["dev", "check", "all"], help="with --corpus: which split")
+    pe.add_argument("--export-rated", metavar="FILE", help="write the answers rated in the chat as golden-set lines "
+                    "(JSONL) for review, instead of evaluating")
+    pe.add_argument("--rated", default="all", choices=["all", "up", "down"], help="with --export-rated: which ratings")
     pe.set_defaults(func=cmd_eval)
     return p
 

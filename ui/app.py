@@ -21,15 +21,13 @@ from qa.modes import llm_problem, resolve_mode
 
 from . import render, style, suggest, theme, upload_guard
 from .auth_guard import LoginThrottle
-from .chat import ask_api, open_citation, respond
+from . import chat_tab
+from .chat import ask_api
+from .conversations import ConversationStore, default_store
 from .library import MAX_UPLOAD_BYTES
 from .tabs import evaluate_tab, library_tab, settings_tab
 
 log = logging.getLogger(__name__)
-PANEL_HINT = "Click a citation card or a [n] marker in an answer to read the article here, with the quote highlighted."
-WELCOME = ('<div class="sb-welcome"><div class="sb-welcome-title">Ask about your articles</div>'
-           '<div class="sb-welcome-text">Every answer quotes its sources word for word. When the articles '
-           "don't say, Sourcebook tells you; when they disagree, it shows both sides.</div></div>")
 MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
 ANSWER = {"concurrency_limit": 8, "concurrency_id": "answer"}
 
@@ -61,21 +59,18 @@ def default_mode(settings: QASettings) -> str:
     return resolve_mode(None, settings.mode, lambda: llm_problem(settings), fallback=True).mode.value
 
 
-def build_app(settings: QASettings | None = None) -> gr.Blocks:
+def build_app(settings: QASettings | None = None, *, conversations: ConversationStore | None = None) -> gr.Blocks:
+    """The app; `conversations`: where chats are saved (default: the data folder's conversations.db)."""
     settings = settings or QASettings.from_env()
     start_mode = default_mode(settings)
 
-    def _respond(message, history, mode, n_quotes):
-        yield from respond(message, history, mode, n_quotes, settings=settings)
-
-    def _open(value):
-        return open_citation(value, settings=settings)
-
-    def ask(question: str, mode: str | None = None) -> dict:
-        """Answer a question from the articles; returns the Answer (text, answered, citations, conflicts)."""
-        return ask_api(question, mode, settings=settings)
+    def ask(question: str, mode: str | None = None, sources: list[str] | None = None) -> dict:
+        """Answer a question from the articles (only `sources`, as the library lists them, when
+        given); returns the Answer (text, answered, citations, conflicts)."""
+        return ask_api(question, mode, sources, settings=settings)
 
     first_examples = examples(settings)
+    store = conversations or default_store(settings.index.home)
     with gr.Blocks(title="Sourcebook", analytics_enabled=False) as demo:
         with gr.Row(equal_height=True):
             header = gr.HTML(header_html(None, start_mode), js_on_load=None, scale=1)
@@ -84,37 +79,13 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
                                 min_width=90, elem_id="sb-signout")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        # No LaTeX: "$" in news text is money. No copy button: it would copy HTML.
-                        chatbot = gr.Chatbot(
-                            elem_id="sb-chat", show_label=False, height="max(440px, calc(100vh - 290px))",
-                            latex_delimiters=[], feedback_options=None, buttons=[], layout="panel",
-                            examples=first_examples or None,
-                            placeholder=WELCOME)
-                        with gr.Row(equal_height=True):
-                            msg = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                             scale=8, lines=1, max_lines=6, autofocus=True, elem_id="sb-input",
-                                             container=False)
-                            send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="sb-send")
-                    with gr.Column(scale=2, min_width=340, elem_id="sb-source-col"):
-                        panel = gr.HTML(render.render_panel_message(PANEL_HINT), elem_id="sb-source",
-                                        js_on_load=None)
-                cite_box = gr.Textbox(visible="hidden", elem_id="sb-cite-box")
-                cite_btn = gr.Button("open", visible="hidden", elem_id="sb-cite-open")
+                chat = chat_tab.layout(first_examples)
             library_view, refresh_library, library_outputs = library_tab(settings, MODEL)
             mode, n_quotes = settings_tab(settings, start_mode)
             evaluate_tab(settings, mode, n_quotes, MODEL)
 
-        pending = gr.State("")
         suggested = gr.State(first_examples)   # the examples this page shows
         private = {"api_visibility": "private"}
-
-        def take(message):
-            return "", message
-
-        def pick_example(evt: gr.SelectData):
-            return (evt.value or {}).get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
 
         def status(mode_now=None):
             from index import list_articles
@@ -131,26 +102,14 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
             now = examples(settings)
             return (gr.skip(), shown) if now == shown else (gr.Chatbot(examples=now or None), now)
 
-        answer_args = dict(fn=_respond, inputs=[pending, chatbot, mode, n_quotes], outputs=[chatbot],
-                           show_progress="hidden", **ANSWER, **private)
         # The header and the example questions follow the library: after each answer (the first
         # question may have indexed seeds/), an upload or a removal.
         recount = dict(fn=status, inputs=[mode], outputs=[header], queue=False, **private)
-        suggest_again = dict(fn=resuggest, inputs=[suggested], outputs=[chatbot, suggested], queue=False, **private)
-        msg.submit(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount).then(
-            **suggest_again)
-        send.click(take, [msg], [msg, pending], queue=False, **private).then(**answer_args).then(**recount).then(
-            **suggest_again)
-        chatbot.example_select(pick_example, None, [pending], queue=False,
-                               **private).then(**answer_args).then(**recount).then(**suggest_again)
-
-        def reset():
-            return [], render.render_panel_message(PANEL_HINT), ""
-
-        # The chat's own clear button (its toolbar, once there is a conversation) is the only one.
-        chatbot.clear(reset, None, [chatbot, panel, cite_box], queue=False, **private)
-        cite_btn.click(_open, [cite_box], [panel], js=theme.JS_TAKE_CITE, queue=False, **private).then(
-            None, None, None, js=theme.SCROLL_TO_MARK, **private)
+        suggest_again = dict(fn=resuggest, inputs=[suggested], outputs=[chat.chatbot, suggested], queue=False,
+                             **private)
+        refilter = dict(fn=chat_tab.filter_choices(settings), inputs=[chat.filter], outputs=[chat.filter],
+                        queue=False, **private)
+        load_events = chat_tab.wire(chat, settings, store, mode, n_quotes, [recount, suggest_again])
 
         def signed_in(request: gr.Request):
             return gr.Button(visible=bool(getattr(request, "username", None)))
@@ -158,7 +117,10 @@ def build_app(settings: QASettings | None = None) -> gr.Blocks:
         demo.load(**recount)
         demo.load(signed_in, None, [signout], queue=False, **private)
         demo.load(refresh_library, None, library_outputs, queue=False, **private)
-        library_view.change(**recount).then(**suggest_again)
+        demo.load(**refilter)
+        for event in load_events:
+            demo.load(**event)
+        library_view.change(**recount).then(**suggest_again).then(**refilter)
         mode.change(**recount)
         gr.api(ask, api_name="ask", **ANSWER)
     return demo
@@ -191,7 +153,8 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
     return demo.launch(server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=not block,
                        app_kwargs=throttle,
                        quiet=True, show_error=True, ssr_mode=False, max_file_size=MAX_UPLOAD_BYTES, footer_links=["api"],
-                       theme=theme.theme(), css=style.CSS, js=f"() => {{ ({theme.JS})(); ({upload_guard.SCRIPT})(); }}",
+                       theme=theme.theme(), css=style.CSS,
+                       js=f"() => {{ ({theme.JS})(); ({theme.COPY})(); ({upload_guard.SCRIPT})(); }}",
                        auth_message="Sign in to Sourcebook.")
 
 

@@ -1,4 +1,4 @@
-"""The chat's handlers: `respond` (streams an answer into the message list), the
+"""The chat's handlers: `respond` (streams an answer as structured turns), the
 citation opener for the side panel, and the `/ask` API function.
 
 No `from __future__ import annotations` here: Gradio reads `ask_api`'s type hints at
@@ -13,40 +13,12 @@ from qa.pipeline import default_pipeline
 from qa.prompts import NOT_FOUND
 
 from . import render
+from .turns import history, new_turn
 
 log = logging.getLogger(__name__)
-Messages = list[dict]
 # What a user's input or the set-up can cause (an empty question, no index, no model): the
 # user is told, and the log gets one line. Anything else is a bug and logs its traceback.
 EXPECTED = (ValueError, StoreError, LLMUnavailable)
-
-
-def _text_of(content) -> str:
-    """A message's text whether Gradio hands it over normalised (a list of parts) or not."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "")
-    if isinstance(content, (list, tuple)):
-        return "".join(_text_of(part) for part in content)
-    return ""
-
-
-def qa_history(messages: Messages | None) -> list[tuple[str, str]]:
-    """(question, answer text) pairs of the finished turns of a chat, for follow-ups."""
-    pairs: list[tuple[str, str]] = []
-    question = None
-    for m in messages or []:
-        text = _text_of(m.get("content"))
-        if m.get("role") == "user":
-            question = render.plain_text(text).strip()
-        elif m.get("role") == "assistant" and question:
-            answer = render.answer_text_of(text)
-            # Neither a failed turn nor a refusal is context for a follow-up.
-            if answer and not any(f'class="sb-answer {kind}"' in text for kind in ("sb-error", "sb-abstain")):
-                pairs.append((question, answer))
-            question = None
-    return pairs
 
 
 def session_settings(settings: QASettings | None, n_quotes) -> QASettings:
@@ -80,47 +52,54 @@ def _sentinel(partial: str) -> bool:
     return bool(head) and (NOT_FOUND in head or NOT_FOUND.startswith(head))
 
 
-def respond(message: str, history: Messages | None, mode: str | None = None, n_quotes: int | None = None,
-            *, settings: QASettings | None = None) -> Iterator[Messages]:
-    """Stream the chat: yields the whole message list, last the assistant's rendered answer."""
-    history = list(history or [])
+def respond(message: str, turns: list[dict] | None, mode: str | None = None, n_quotes: int | None = None,
+            sources: list[str] | None = None, *, settings: QASettings | None = None) -> Iterator[list[dict]]:
+    """Stream one turn: yields the conversation's turns (see ui.turns), the last one growing
+    from a status to the final answer as structured data. `sources`: only these articles
+    (None or empty: all). Follow-ups are asked with the answered turns before it."""
+    before = [dict(t) for t in turns or []]
     message = "" if message is None else str(message)
     if not message.strip():
         return
-    turns = qa_history(history)
     settings = session_settings(settings, n_quotes)
-    status = ("Searching the articles…" if _ready(settings)
-              else "Loading the models: the first answer after start-up takes a few seconds more…")
-    messages = history + [{"role": "user", "content": render.render_question(message)},
-                          {"role": "assistant", "content": render.render_status(status)}]
-    yield [*messages]
-    draft = None   # the verified quotes, shown at once while the model writes
+    turn = new_turn(message)
+    turn["note"] = ("Searching the articles…" if _ready(settings)
+                    else "Loading the models: the first answer after start-up takes a few seconds more…")
+    yield [*before, dict(turn)]
+    only = {"sources": list(sources)} if sources else {}
     try:
         # fallback: without a model the answer is extractive, with a note saying so.
-        for item in default_pipeline(settings).stream(message, turns, mode, drafts=True, fallback=True):
+        stream = default_pipeline(settings).stream(message, history(before), mode, drafts=True, fallback=True, **only)
+        for item in stream:
             if isinstance(item, Answer):
-                content = render.render_answer(item)
+                turn.pop("partial", None)
+                turn.update(answer=item.to_dict(), status="done", note="")
             elif isinstance(item, Draft):
-                draft = item.answer
-                content = render.render_draft(draft, _draft_status(item.ahead))
+                turn.update(answer=item.answer.to_dict(), status="draft", note=_draft_status(item.ahead))
             elif isinstance(item, Partial) and _sentinel(item.text):
-                content = (render.render_draft(draft, "Checking the articles…") if draft is not None
-                           else render.render_status("Checking the articles…"))
+                turn.pop("partial", None)
+                turn["note"] = "Checking the articles…"
             elif isinstance(item, Partial):
-                content = render.render_partial(item.text, draft)
+                turn["partial"] = item.text
             else:
                 continue
-            messages[-1] = {"role": "assistant", "content": content}
-            yield [*messages]
+            yield [*before, dict(turn)]
     except EXPECTED as exc:
         log.info("question not answered (%s): %s", type(exc).__name__, exc)
-        messages[-1] = {"role": "assistant", "content": render.render_error(str(exc))}
-        yield [*messages]
+        turn.pop("partial", None)
+        turn.update(status="error", error=str(exc))
+        yield [*before, dict(turn)]
     except Exception as exc:  # the page must show something rather than hang on a spinner
         log.exception("answering failed")
-        messages[-1] = {"role": "assistant", "content": render.render_error(
-            f"Something went wrong while answering ({type(exc).__name__}: {exc}). Try again, or check the server log.")}
-        yield [*messages]
+        turn.pop("partial", None)
+        turn.update(status="error", error=f"Something went wrong while answering ({type(exc).__name__}: {exc}). "
+                                          "Try again, or check the server log.")
+        yield [*before, dict(turn)]
+
+
+def finished(turn: dict) -> dict:
+    """The turn as it is saved: no streaming fields."""
+    return {k: v for k, v in turn.items() if k not in ("note", "partial")}
 
 
 def open_citation(value: str, *, settings: QASettings | None = None) -> str:
@@ -139,12 +118,15 @@ def open_citation(value: str, *, settings: QASettings | None = None) -> str:
     return render.render_article(article, start, end, n or None)
 
 
-def ask_api(question: str, mode: str | None = None, *, settings: QASettings | None = None) -> dict:
-    """Answer one question (no history); the Answer as a JSON object. Raises gr.Error for bad input."""
+def ask_api(question: str, mode: str | None = None, sources: list[str] | None = None, *,
+            settings: QASettings | None = None) -> dict:
+    """Answer one question (no history), over `sources` only when given; the Answer as a JSON
+    object. Raises gr.Error for bad input (an unknown source included)."""
     import gradio as gr
 
     try:
-        answer = default_pipeline(settings or QASettings.from_env()).ask(question, None, mode, fallback=True)
+        answer = default_pipeline(settings or QASettings.from_env()).ask(question, None, mode, fallback=True,
+                                                                        sources=sources or None)
     except EXPECTED as exc:
         log.info("/ask refused (%s): %s", type(exc).__name__, exc)
         raise gr.Error(str(exc), print_exception=False) from None

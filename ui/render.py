@@ -177,6 +177,36 @@ def render_answer(answer, notes: Iterable[str] = ()) -> str:
             f'{cards_html}{render_notes(notes)}{render_meta(answer)}</div>')
 
 
+ACT_PREFIX = "sb-act/"
+_ACTIONS = (("copy", "Copy", "Copy the answer and its sources"),
+            ("regen", "Regenerate", "Ask this question again"),
+            ("up", "Helpful", "Rate this answer helpful"), ("down", "Not helpful", "Rate this answer not helpful"),
+            ("export", "Export", "Download this answer with its sources as Markdown"))
+
+
+def render_actions(index: int, turn: dict, last: bool = True, only: tuple[str, ...] | None = None) -> str:
+    """The finished answer's actions, as links the page script turns into events
+    (`#sb-act/<action>/<turn index>`); Regenerate on the latest answer only; `only` these."""
+    links = []
+    for act, label, hint in _ACTIONS:
+        if (act == "regen" and not last) or (only is not None and act not in only):
+            continue
+        on = (act == "up" and turn.get("rating") == 1) or (act == "down" and turn.get("rating") == -1)
+        css = f"sb-act sb-act-{act}" + (" sb-on" if on else "")
+        links.append(f'<a class="{css}" href="#{ACT_PREFIX}{act}/{int(index)}" title="{esc(hint)}" '
+                     f'aria-label="{esc(hint)}">{esc(label)}</a>')
+    return f'<div class="sb-actions">{"".join(links)}</div>'
+
+
+def parse_action(value: str) -> tuple[str, int]:
+    """'#sb-act/regen/3' -> ('regen', 3); ValueError for anything else (it comes from a browser)."""
+    value = (value or "").strip().lstrip("#")
+    parts = value[len(ACT_PREFIX):].split("/") if value.startswith(ACT_PREFIX) else []
+    if len(parts) != 2 or parts[0] not in {a for a, _, _ in _ACTIONS} or not parts[1].isdigit():
+        raise ValueError("Not an answer action.")
+    return parts[0], int(parts[1])
+
+
 def _draft_cards(draft) -> str:
     cards = "".join(render_card(c) for c in draft.citations)
     return f'<div class="sb-cards-label">Quotes found</div><div class="sb-cards">{cards}</div>' if cards else ""

@@ -138,6 +138,16 @@ mark.sb-hl { background: var(--sb-hl); color: var(--sb-hl-text); padding: 2px 1p
 .sb-report .sb-ok { color: var(--sb-ok-text); } .sb-report .sb-fail { color: var(--sb-error-text); }
 .sb-report .sb-note-li { color: var(--sb-muted); }
 .sb-hint { color: var(--sb-muted); font-size: 13px; }
+/* Per-answer actions: links (the chat keeps no buttons or handlers in messages). */
+.sb-actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+.sb-act { font-size: 12.5px; padding: 2px 9px; border-radius: 999px; border: 1px solid var(--sb-border);
+  color: var(--sb-accent-text) !important; text-decoration: none !important; background: var(--sb-surface); }
+.sb-act:hover, .sb-act:focus { border-color: var(--sb-accent-line); outline: none; }
+.sb-act.sb-on { background: var(--sb-ref-bg); border-color: var(--sb-accent-line); font-weight: 650; }
+/* One clear control: "New conversation" (the chat's own bin would do the same). */
+#sb-chat button[aria-label="Clear"] { display: none !important; }
+#sb-convs .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 45vh; overflow-y: auto; }
+#sb-convs label { width: 100%; }
 
 /* Gradio applies @media rules only inside its .contain element, not to the page's own 32 px
    side padding around it: this top-level rule keeps 32 px on wide windows and 10 px below 640 px. */
@@ -154,6 +164,9 @@ mark.sb-hl { background: var(--sb-hl); color: var(--sb-hl-text); padding: 2px 1p
   #sb-header .sb-status { white-space: normal; max-width: 100%; box-sizing: border-box; }
   #sb-send { min-width: 64px !important; flex-grow: 0 !important; }
   .sb-welcome { padding: 16px 8px 4px; }
+  #sb-stop { min-width: 64px !important; flex-grow: 0 !important; }
+  /* the chat first on a phone; the conversations list after the sources */
+  #sb-conv-col { order: 3; }
 }
 """
 

@@ -31,7 +31,19 @@ JS = r"""
   if (window.__sbInstalled) return;
   window.__sbInstalled = true;
   const SEL = 'a[href^="#sb-cite/"]';
+  const ACT = 'a[href^="#sb-act/"]';
   document.addEventListener('click', (ev) => {
+    const act = ev.target && ev.target.closest ? ev.target.closest(ACT) : null;
+    if (act) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      const kind = act.getAttribute('href').split('/')[1];
+      if (kind === 'copy') { window.__sbCopy(act); return; }
+      window.__sbAct = act.getAttribute('href');
+      const btn = document.getElementById('sb-act-' + (kind === 'up' || kind === 'down' ? 'rate' : kind));
+      if (btn) btn.click();
+      return;
+    }
     const el = ev.target && ev.target.closest ? ev.target.closest(SEL) : null;
     if (!el) return;
     ev.preventDefault();
@@ -43,6 +55,55 @@ JS = r"""
     const btn = document.getElementById('sb-cite-open');
     if (btn) btn.click();
   }, true);
+}
+"""
+
+# Copy: the answer as plain text (previews left out), any disagreement, then each numbered
+# source with its verbatim quote. The clipboard API needs a secure page (localhost is);
+# elsewhere the older execCommand route.
+COPY = r"""
+() => {
+  window.__sbCopy = (link) => {
+    let box = link.parentElement;
+    while (box && !box.querySelector('.sb-answer')) box = box.parentElement;
+    const ans = box && box.querySelector('.sb-answer');
+    if (!ans) return;
+    const text = (sel) => { const el = ans.querySelector(sel); if (!el) return '';
+      const c = el.cloneNode(true); c.querySelectorAll('.sb-preview').forEach((p) => p.remove());
+      return c.innerText.trim(); };
+    const parts = [];
+    const refusal = text('.sb-abstain-title');
+    if (refusal) parts.push(refusal + '.');
+    parts.push(text('.sb-answer-text'));
+    ans.querySelectorAll('.sb-conflict-title').forEach((c) => parts.push(c.innerText.trim() + '.'));
+    const cards = [...ans.querySelectorAll('.sb-card')].map((c) =>
+      `[${c.querySelector('.sb-n').innerText}] ${c.querySelector('.sb-card-head').innerText.replace(/^\d+\s*/, '')}` +
+      `\n"${c.querySelector('.sb-quote').innerText}"\n${c.querySelector('.sb-src').innerText.split(' · ')[0]}`);
+    if (cards.length) parts.push('Sources:\n' + cards.join('\n\n'));
+    const all = parts.filter(Boolean).join('\n\n');
+    window.__sbCopied = all;
+    const done = () => { const was = link.textContent; link.textContent = 'Copied';
+      setTimeout(() => { link.textContent = was; }, 1500); };
+    const old = () => { const t = document.createElement('textarea'); t.value = all; document.body.appendChild(t);
+      t.select(); try { document.execCommand('copy'); done(); } finally { t.remove(); } };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(all).then(done, old);
+    else old();
+  };
+}
+"""
+
+# Runs before an answer-action event: the clicked action replaces the hidden textbox's value.
+JS_TAKE_ACT = "(...args) => { args[0] = window.__sbAct || args[0]; return args.length === 1 ? args[0] : args; }"
+
+# After an export: the hidden download button now holds the file; click it once it does.
+CLICK_DOWNLOAD = r"""
+() => {
+  const go = (tries) => {
+    const b = document.querySelector('#sb-download');
+    if (b && !b.disabled) { b.click(); return; }
+    if (tries > 0) setTimeout(() => go(tries - 1), 50);
+  };
+  setTimeout(() => go(40), 30);
 }
 """
 

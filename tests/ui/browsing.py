@@ -16,6 +16,13 @@ def ask(pg, question: str) -> None:
     pg.wait_for_function(
         f"() => document.querySelectorAll('#sb-chat .sb-answer:not(.sb-pending):not(.sb-streaming):not(.sb-draft)').length > {n}",
         timeout=TIMEOUT)
+    # the events that follow an answer (saving, the header, the suggestions) end with Ask back
+    pg.locator("#sb-send").wait_for(state="visible", timeout=TIMEOUT)
+    # and the chat has finished scrolling to the answer (a hover must not land mid-scroll)
+    pg.wait_for_function("""() => { const c = document.querySelector('#sb-chat .bubble-wrap, #sb-chat [role=log]');
+        if (!c) return true; const now = c.scrollTop + ':' + c.scrollHeight;
+        const same = window.__sbScroll === now; window.__sbScroll = now; return same; }""", polling=300,
+                         timeout=TIMEOUT)
 
 
 def open_page(browser, url: str, **context):

@@ -89,10 +89,12 @@ def test_chat_answer_cites_and_highlights_the_source(page, browser, live_app, ui
     assert other.locator("#sb-chat .sb-question").count() == 0
     other.close()
 
-    # one clear control on the page: the chat's own; it empties the chat and the side panel
-    clears = page.get_by_role("button", name=re.compile("clear", re.I))
-    expect(clears).to_have_count(1)
-    clears.click()
+    # one control to start afresh, "New conversation" (the chat's own bin is hidden); it empties
+    # the chat and the side panel, the conversation staying saved
+    expect(page.get_by_role("button", name=re.compile("clear", re.I))).to_have_count(0)
+    fresh = page.get_by_role("button", name=re.compile("new conversation", re.I))
+    expect(fresh).to_have_count(1)
+    fresh.click()
     expect(page.locator("#sb-chat .sb-question")).to_have_count(0, timeout=10_000)
     expect(page.locator("#sb-source mark")).to_have_count(0, timeout=10_000)
     assert not page.problems, page.problems

@@ -8,7 +8,9 @@ import pytest
 
 from index import get_article
 from ui import evaluate, render
-from ui.chat import ask_api, open_citation, qa_history, respond
+from ui import chat
+from ui.chat import ask_api, open_citation
+from ui.turns import history, messages
 
 JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
 
@@ -18,6 +20,12 @@ def last(items):
     for out in items:
         pass
     return out
+
+
+def respond(*args, **kwargs):
+    """The chat as the page shows it: each step's turns rendered to messages."""
+    for turns in chat.respond(*args, **kwargs):
+        yield messages(turns)
 
 
 def test_respond_streams_then_renders_cards(ui_settings):
@@ -48,32 +56,33 @@ def test_the_first_status_says_when_the_models_are_still_loading(ui_settings):
         pipe.ready.set() if was else pipe.ready.clear()
 
 
-def test_follow_up_history_comes_from_the_rendered_chat(ui_settings):
-    messages = last(respond("What will the joint venture RBSL build?", [], "extractive", 3, settings=ui_settings))
-    pairs = qa_history(messages)
+def test_follow_up_history_comes_from_the_structured_turns(ui_settings):
+    turns = last(chat.respond("What will the joint venture RBSL build?", [], "extractive", 3, settings=ui_settings))
+    assert turns[-1]["status"] == "done" and turns[-1]["answer"]["citations"]
+    pairs = history(turns)
     assert len(pairs) == 1 and pairs[0][0] == "What will the joint venture RBSL build?"
     assert "Boxer" in pairs[0][1] and "[1]" in pairs[0][1] and "<" not in pairs[0][1]
-    # Gradio hands history back normalised: content as a list of text parts
-    normalised = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
-    assert qa_history(normalised) == pairs
-    follow = last(respond("Where does it build them?", normalised, "extractive", 3, settings=ui_settings))
-    assert len(follow) == 4 and "Telford" in follow[-1]["content"]
+    follow = last(chat.respond("Where does it build them?", turns, "extractive", 3, settings=ui_settings))
+    assert len(follow) == 2 and follow[0] == turns[0]
+    assert "Telford" in follow[-1]["answer"]["text"] and "Telford" in messages(follow)[-1]["content"]
 
 
 def test_a_refusal_shows_its_message_once_and_is_not_history(ui_settings):
-    messages = last(respond("Who won the 2022 FIFA World Cup?", [], "extractive", 3, settings=ui_settings))
-    shown = render.plain_text(messages[-1]["content"])
-    assert "sb-abstain" in messages[-1]["content"]
+    said = last(respond("Who won the 2022 FIFA World Cup?", [], "extractive", 3, settings=ui_settings))
+    shown = render.plain_text(said[-1]["content"])
+    assert "sb-abstain" in said[-1]["content"]
     assert shown.count(render.ABSTAIN_TITLE) == 1 and shown.count("don't") == 1, shown
     assert "None of the indexed articles" not in shown
-    assert qa_history(messages) == []
+    turns = last(chat.respond("Who won the 2022 FIFA World Cup?", [], "extractive", 3, settings=ui_settings))
+    assert turns[-1]["answer"]["answered"] is False and history(turns) == []
 
 
 def test_respond_shows_errors_and_ignores_blank_input(ui_settings):
     assert list(respond("   ", [], "extractive", 3, settings=ui_settings)) == []
     final = last(respond("x" * 2500, [], "extractive", 3, settings=ui_settings))
     assert "sb-error" in final[-1]["content"] and "limit is 2,000" in final[-1]["content"]
-    assert qa_history(final) == []   # a failed turn is not history
+    turns = last(chat.respond("x" * 2500, [], "extractive", 3, settings=ui_settings))
+    assert turns[-1]["status"] == "error" and history(turns) == []   # a failed turn is not history
 
 
 def test_missing_model_falls_back_to_extractive_with_a_note(ui_settings, tmp_path):
@@ -177,3 +186,14 @@ def test_the_not_found_sentinel_never_shows_while_streaming():
 
     assert _sentinel("NOT_IN") and _sentinel("NOT_IN_ARTICLES") and _sentinel(" not in articles")
     assert not _sentinel("") and not _sentinel("NATO said") and not _sentinel("Nothing was")
+
+
+def test_the_library_filter_reaches_the_pipeline_and_a_gone_article_is_named(ui_settings, hostile):
+    *_, turns = chat.respond(JOBS, [], "extractive", 3, ["000_469921e68f22111a.txt"], settings=ui_settings)
+    assert {c["source"] for c in turns[-1]["answer"]["citations"]} == {"000_469921e68f22111a.txt"}
+    *_, turns = chat.respond(JOBS, [], "extractive", 3, [hostile["source"]], settings=ui_settings)
+    assert {c["source"] for c in turns[-1]["answer"]["citations"]} <= {hostile["source"]}
+    # an article removed after it was chosen: the user is told which, nothing is answered from others
+    *_, turns = chat.respond(JOBS, [], "extractive", 3, ["gone.txt"], settings=ui_settings)
+    assert turns[-1]["status"] == "error" and "gone.txt" in turns[-1]["error"]
+    assert "gone.txt" in messages(turns)[-1]["content"] and "sb-error" in messages(turns)[-1]["content"]

@@ -69,7 +69,14 @@ def test_key_text_is_legible_in_light_and_dark(browser, live_app, scheme):
         measure(pg, {"answer text": f"{answer} .sb-answer-text", "marker": f"{answer} .sb-answer-text .sb-ref",
                      "card title": f"{answer} .sb-card .sb-title", "card quote": f"{answer} .sb-card .sb-quote",
                      "card source": f"{answer} .sb-card .sb-src", "conflict title": f"{answer} .sb-conflict-title",
-                     "conflict value": f"{answer} .sb-conflict li > b", "answer meta": f"{answer} .sb-meta"}, seen)
+                     "conflict value": f"{answer} .sb-conflict li > b", "answer meta": f"{answer} .sb-meta",
+                     "answer action": "#sb-chat .sb-actions .sb-act-copy", "conversation": "#sb-convs label span",
+                     "conversations label": "#sb-convs [data-testid=block-info]",
+                     "filter label": "#sb-filter [data-testid=block-info]", "filter info": "#sb-filter .info-text"},
+                seen)
+        pg.locator("#sb-chat .sb-act-up").last.click()         # a rated answer and the comment box
+        pg.locator("#sb-feedback .sb-report").wait_for(timeout=TIMEOUT)
+        measure(pg, {"rated action": "#sb-chat .sb-act-up.sb-on", "feedback note": "#sb-feedback .sb-report li"}, seen)
         pg.locator(f"{answer} .sb-card").first.click()
         pg.locator("#sb-source mark.sb-hl").wait_for(timeout=TIMEOUT)
         measure(pg, {"source title": "#sb-source .sb-article-title", "source meta": "#sb-source .sb-article-meta",
@@ -117,7 +124,14 @@ def test_phone_layout_fits_390px(browser, live_app):
         seen = pg.evaluate(LAYOUT, where)
         ask(pg, SIGNED)
         seen_after = pg.evaluate(LAYOUT, {"answer": "#sb-chat .sb-answer", "card": "#sb-chat .sb-card",
-                                          "conflict": "#sb-chat .sb-conflict"})
+                                          "conflict": "#sb-chat .sb-conflict", "actions": "#sb-chat .sb-actions",
+                                          "export action": "#sb-chat .sb-act-export", "filter": "#sb-filter",
+                                          "conversations": "#sb-convs", "rename": "#sb-rename",
+                                          "delete": "#sb-delete", "export": "#sb-export"})
+        # on a phone the chat comes first: the conversations panel sits below the chat box
+        order = pg.evaluate("() => [document.querySelector('#sb-input').getBoundingClientRect().top, "
+                            "document.querySelector('#sb-convs').getBoundingClientRect().top]")
+        assert order[0] < order[1], f"the conversations panel comes before the chat box: {order}"
         pg.screenshot(path=str(DOCS / "screenshot-mobile.png"))
         boxes = {**seen["boxes"], **seen_after["boxes"]}
         assert all(boxes.values()), boxes

@@ -27,6 +27,14 @@ def test_ask_endpoint_returns_the_answer_as_json(live_app, ui_settings):
     assert client.predict("Who won the 2022 FIFA World Cup?", api_name="/ask")["answered"] is False
 
 
+def test_ask_endpoint_takes_a_library_filter(live_app):
+    client = Client(live_app, verbose=False)
+    only = client.predict(JOBS, "extractive", ["000_469921e68f22111a.txt"], api_name="/ask")
+    assert only["answered"] and {c["source"] for c in only["citations"]} == {"000_469921e68f22111a.txt"}
+    with pytest.raises(Exception, match="gone.txt"):
+        client.predict(JOBS, "extractive", ["gone.txt"], api_name="/ask")
+
+
 def test_ask_endpoint_reports_bad_input(live_app):
     client = Client(live_app, verbose=False)
     with pytest.raises(Exception, match="empty"):
@@ -80,8 +88,10 @@ def test_sign_in_is_locked_after_five_failures_even_for_the_right_password(auth_
         return httpx.post(auth_app + "login", data={"username": "alice", "password": password})
 
     assert sign_in("s3:cret").status_code == 200          # a success clears nothing it shouldn't
-    for _ in range(5):
+    for _ in range(4):
         assert sign_in("wrong").status_code == 400
+    fifth = sign_in("wrong")                               # the failure that locks says so at once
+    assert fifth.status_code == 429 and "try again in 5 min." in fifth.json()["detail"]
     locked = sign_in("s3:cret")
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 200
     assert "Too many failed sign-ins" in locked.json()["detail"] and "try again in 5 min" in locked.json()["detail"]
@@ -154,7 +164,7 @@ def test_a_bug_still_logs_its_traceback(ui_settings, caplog, monkeypatch):
     monkeypatch.setattr(chat, "default_pipeline", lambda settings=None: Broken())
     caplog.set_level(logging.INFO, logger="ui")
     *_, final = chat.respond("What?", [], "extractive", 3, settings=ui_settings)
-    assert "Something went wrong" in final[-1]["content"]
+    assert final[-1]["status"] == "error" and "Something went wrong" in final[-1]["error"]
     bug = [r for r in caplog.records if r.name == "ui.chat"]
     assert len(bug) == 1 and bug[0].levelno == logging.ERROR and bug[0].exc_info is not None
 
@@ -186,8 +196,8 @@ def test_answers_run_side_by_side_and_indexing_takes_turns(ui_settings):
 
     demo = build_app(ui_settings)
     fns = list(demo.fns.values()) if isinstance(demo.fns, dict) else list(demo.fns)
-    answering = [f for f in fns if f.name in ("_respond", "ask")]
-    assert {f.name for f in answering} == {"_respond", "ask"}
+    answering = [f for f in fns if f.name in ("answer", "ask")]
+    assert {f.name for f in answering} == {"answer", "ask"}
     assert all(f.concurrency_id == "answer" and f.concurrency_limit >= 4 for f in answering)
     heavy = [f for f in fns if f.name in ("do_upload", "do_remove", "run")]
     assert heavy and all(f.concurrency_id == "model" and f.concurrency_limit == 1 for f in heavy)
