@@ -191,7 +191,7 @@ def summarise(rows: list[dict], k: int) -> dict[str, float]:
 def evaluate(golden: str | Path | None = None, *, mode: str | None = None, settings: QASettings | None = None,
              baseline: bool = False, limit: int | None = None,
              progress: Callable[[int, int], None] | None = None, pipeline: Pipeline | None = None) -> EvalReport:
-    pipe = pipeline or default_pipeline(settings)
+    pipe = pipeline or default_pipeline(settings or QASettings.from_env())
     pipe.ensure_index()
     known = {a["source"] for a in pipe.store.list_articles()}
     items = load_golden(golden or default_golden(), known)[:limit]

@@ -28,7 +28,8 @@ def ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mo
     ValueError."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).ask(question, history, mode, fallback=fallback, sources=sources)
+    pipe = default_pipeline(settings or QASettings.from_env())
+    return pipe.ask(question, history, mode, fallback=fallback, sources=sources)
 
 
 def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, mode: Mode | str | None = None,
@@ -40,7 +41,8 @@ def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, m
     (an extractive answer), to show at once while the model writes. `sources` as for `ask`."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).stream(question, history, mode, drafts, fallback=fallback, sources=sources)
+    pipe = default_pipeline(settings or QASettings.from_env())
+    return pipe.stream(question, history, mode, drafts, fallback=fallback, sources=sources)
 
 
 def warm_up(settings: QASettings | None = None, progress=None) -> float:
@@ -48,4 +50,4 @@ def warm_up(settings: QASettings | None = None, progress=None) -> float:
     Logs each step (and calls `progress(message)` if given); returns the seconds it took."""
     from .pipeline import default_pipeline
 
-    return default_pipeline(settings).warm_up(progress)
+    return default_pipeline(settings or QASettings.from_env()).warm_up(progress)

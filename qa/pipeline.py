@@ -271,8 +271,8 @@ class Pipeline:
 _pipelines: dict[QASettings, Pipeline] = {}
 
 
-def default_pipeline(settings: QASettings | None = None) -> Pipeline:
-    settings = settings or QASettings.from_env()
+def default_pipeline(settings: QASettings) -> Pipeline:
+    """One pipeline per settings in the process, so models and caches load once."""
     pipe = _pipelines.get(settings)
     if pipe is None:
         pipe = _pipelines[settings] = Pipeline(settings)

@@ -3,9 +3,10 @@ Usage: .venv/bin/python scripts/why.py "question" [previous question] [previous 
 import sys
 
 from qa.condense import condense
+from qa import QASettings
 from qa.pipeline import default_pipeline
 
-pipe = default_pipeline()
+pipe = default_pipeline(QASettings.from_env())
 pipe.ensure_index()
 q = sys.argv[1]
 history = [(sys.argv[2], sys.argv[3])] if len(sys.argv) > 3 else []

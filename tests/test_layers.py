@@ -77,3 +77,26 @@ def test_the_answering_path_never_imports_evaluation_at_load(layer):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 assert not any(n.split(".")[0] in ("evaluation", "bench") for n in names), path
+
+
+# The public entry points: each builds its settings from the environment when the caller gave
+# none, and passes them down; nothing below them reads the environment.
+ENTRY_POINTS = {("qa/__init__.py", "ask"), ("qa/__init__.py", "stream_ask"), ("qa/__init__.py", "warm_up"),
+                ("qa/engine.py", "_pipeline"), ("qa/model_setup.py", "main"), ("index/__init__.py", "get_article"),
+                ("index/__init__.py", "list_articles"), ("index/build.py", "build_index"),
+                ("index/build.py", "remove_articles"), ("ui/app.py", "serve")}
+
+
+def test_settings_are_read_from_the_environment_only_at_entry_points():
+    found = set()
+    for layer in ("index", "qa", "ui"):
+        for path in (ROOT / layer).glob("*.py"):
+            tree = ast.parse(path.read_text())
+            for fn in ast.walk(tree):
+                if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for node in ast.walk(fn):
+                        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "from_env" \
+                                and fn.name != "from_env":
+                            found.add((str(path.relative_to(ROOT)), fn.name))
+    assert found - ENTRY_POINTS == set(), "from_env() called below the entry points"
+    assert found, "the check found no entry point at all: it no longer sees the calls"

@@ -59,9 +59,9 @@ def default_mode(settings: QASettings) -> str:
     return resolve_mode(None, settings.mode, lambda: llm_problem(settings), fallback=True).mode.value
 
 
-def build_app(settings: QASettings | None = None, *, conversations: ConversationStore | None = None) -> gr.Blocks:
-    """The app; `conversations`: where chats are saved (default: the data folder's conversations.db)."""
-    settings = settings or QASettings.from_env()
+def build_app(settings: QASettings, *, conversations: ConversationStore | None = None) -> gr.Blocks:
+    """The app over these settings; `conversations`: where chats are saved (default: the data
+    folder's conversations.db)."""
     start_mode = default_mode(settings)
 
     def ask(question: str, mode: str | None = None, sources: list[str] | None = None) -> dict:
@@ -158,12 +158,12 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
                        auth_message="Sign in to Sourcebook.")
 
 
-def _warm_up() -> None:
+def _warm_up(settings: QASettings) -> None:
     """Models and caches load while the page opens, not on the first question."""
     from qa.pipeline import default_pipeline
 
     try:
-        took = default_pipeline().warm_up()
+        took = default_pipeline(settings).warm_up()
         print(f"Models loaded in {took:.1f} s: ready for questions.", flush=True)
     except Exception as exc:  # the first question will report the problem to the user
         logging.getLogger(__name__).warning("warm-up failed: %s", exc)
@@ -181,14 +181,15 @@ def serve(host: str = "127.0.0.1", port: int = 7860, auth: str | None = None, sh
     if not port_free(host, port):
         print(f"error: port {port} on {host} is already in use: choose another with --port", file=sys.stderr)
         return 1
-    demo = build_app()
+    settings = QASettings.from_env()       # the one place the chat server reads the environment
+    demo = build_app(settings)
     try:
         launch(demo, host, port, credentials, share, block=False)
     except OSError as exc:
         print(f"error: cannot serve on {host}:{port} ({exc}): choose another with --port", file=sys.stderr)
         return 1
     print("Loading the models in the background (about 10 s) ...", flush=True)
-    threading.Thread(target=_warm_up, daemon=True).start()
+    threading.Thread(target=_warm_up, args=(settings,), daemon=True).start()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"Sourcebook is running at http://{shown}:{port}  (Ctrl+C to stop)", flush=True)
     if host in ("0.0.0.0", "::"):

@@ -21,9 +21,8 @@ log = logging.getLogger(__name__)
 EXPECTED = (ValueError, StoreError, LLMUnavailable)
 
 
-def session_settings(settings: QASettings | None, n_quotes) -> QASettings:
+def session_settings(settings: QASettings, n_quotes) -> QASettings:
     """The app's settings with the Settings tab's number of quotes (clamped to 1..12)."""
-    settings = settings or QASettings.from_env()
     try:
         n = int(n_quotes) if n_quotes not in (None, "") else settings.n_quotes
     except (TypeError, ValueError):
@@ -53,7 +52,7 @@ def _sentinel(partial: str) -> bool:
 
 
 def respond(message: str, turns: list[dict] | None, mode: str | None = None, n_quotes: int | None = None,
-            sources: list[str] | None = None, *, settings: QASettings | None = None) -> Iterator[list[dict]]:
+            sources: list[str] | None = None, *, settings: QASettings) -> Iterator[list[dict]]:
     """Stream one turn: yields the conversation's turns (see ui.turns), the last one growing
     from a status to the final answer as structured data. `sources`: only these articles
     (None or empty: all). Follow-ups are asked with the answered turns before it."""
@@ -102,9 +101,8 @@ def finished(turn: dict) -> dict:
     return {k: v for k, v in turn.items() if k not in ("note", "partial")}
 
 
-def open_citation(value: str, *, settings: QASettings | None = None) -> str:
+def open_citation(value: str, *, settings: QASettings) -> str:
     """Side-panel HTML for a clicked citation: the article with the quote highlighted."""
-    settings = settings or QASettings.from_env()
     try:
         source, start, end, n = render.parse_cite_ref(value)
     except ValueError:
@@ -119,14 +117,13 @@ def open_citation(value: str, *, settings: QASettings | None = None) -> str:
 
 
 def ask_api(question: str, mode: str | None = None, sources: list[str] | None = None, *,
-            settings: QASettings | None = None) -> dict:
+            settings: QASettings) -> dict:
     """Answer one question (no history), over `sources` only when given; the Answer as a JSON
     object. Raises gr.Error for bad input (an unknown source included)."""
     import gradio as gr
 
     try:
-        answer = default_pipeline(settings or QASettings.from_env()).ask(question, None, mode, fallback=True,
-                                                                        sources=sources or None)
+        answer = default_pipeline(settings).ask(question, None, mode, fallback=True, sources=sources or None)
     except EXPECTED as exc:
         log.info("/ask refused (%s): %s", type(exc).__name__, exc)
         raise gr.Error(str(exc), print_exception=False) from None
