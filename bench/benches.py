@@ -85,7 +85,6 @@ def indexing(corpus: Path, home: Path, embedder, repeats: int) -> dict:
 # -- retrieval -------------------------------------------------------------------------------
 def retrieval(store: Store, embedder, queries: list[str], repeats: int, top_k: int, label: str) -> dict:
     """Hybrid retrieval latency (query embedding included), plus its parts."""
-    from index.keyword import keyword_index
     from qa.retrieve import HybridRetriever
 
     retriever = HybridRetriever(store, embedder, top_k)
@@ -104,7 +103,7 @@ def retrieval(store: Store, embedder, queries: list[str], repeats: int, top_k: i
         per_pass.append(p50(lat))
         runs.extend(lat)
     enc, dense, sparse = [], [], []
-    kw = keyword_index(store)
+    kw = store.keywords()
     depth = top_k * 3
     for q in queries:
         t0 = time.perf_counter()

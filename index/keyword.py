@@ -1,5 +1,6 @@
-"""BM25 over the same chunks as the vector store (bm25s), built once per index version
-and reused across queries."""
+"""Keyword search over the same chunks as the vector store: LlamaIndex's BM25Retriever
+(bm25s), persisted in the data folder; `Store.keywords()` holds one per index version.
+`tokenize` is the word folding the evidence features use."""
 from __future__ import annotations
 
 import logging
@@ -144,19 +145,3 @@ def _load_or_build(chunks: list[Chunk], persist_dir: Path | None):
             log.warning("cannot keep the keyword index in %s (%s): it is rebuilt on each start", persist_dir, exc)
             shutil.rmtree(tmp, ignore_errors=True)
     return built.bm25
-
-
-_cache: dict[tuple, KeywordIndex] = {}
-_lock = threading.Lock()
-
-
-def keyword_index(store) -> KeywordIndex:
-    """The keyword index of a store at its current version (rebuilt only when it changed;
-    its BM25 part persisted in the data folder, so a restart loads it)."""
-    key = (str(store.settings.home.resolve()), store.settings.chroma_host, store.version(), store.count_chunks())
-    with _lock:
-        idx = _cache.get(key)
-        if idx is None:
-            _cache.clear()
-            idx = _cache[key] = KeywordIndex(store.all_chunks(), store.settings.home / "bm25")
-        return idx

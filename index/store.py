@@ -48,6 +48,8 @@ class Store:
         self._conns: list[sqlite3.Connection] = []
         self._collection = None
         self._lock = threading.RLock()
+        self._keywords: tuple[tuple[int, int], object] | None = None   # ((version, chunks), KeywordIndex)
+        self._keywords_lock = threading.Lock()
 
     # -- opening -------------------------------------------------------------------------
     @property
@@ -144,6 +146,17 @@ class Store:
             for r in self.db.execute(f'SELECT id, source, n, start, "end", text, title FROM chunks WHERE id IN ({marks})', part):
                 out[r[0]] = Chunk(*r)
         return out
+
+    def keywords(self):
+        """This store's keyword index (index/keyword.py) at its current version: rebuilt only when
+        the chunks changed, its BM25 part persisted in the data folder so a restart loads it."""
+        from .keyword import KeywordIndex
+
+        key = (self.version(), self.count_chunks())
+        with self._keywords_lock:
+            if self._keywords is None or self._keywords[0] != key:
+                self._keywords = (key, KeywordIndex(self.all_chunks(), self.settings.home / "bm25"))
+            return self._keywords[1]
 
     def count_chunks(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]

@@ -17,7 +17,6 @@ from typing import Callable, Iterable, Iterator
 
 from index import StoreError, build_index
 from index.embed import Embedder, get_embedder
-from index.keyword import keyword_index
 from index.store import Store, open_store
 
 from . import compose
@@ -127,7 +126,7 @@ class Pipeline:
         steps = [("the article index", self.ensure_index),
                  ("the embedding model", lambda: self.embedder.encode(["warm up"])),
                  ("the language model for questions (spaCy)", lambda: self.nlp.parse("Is this a warm-up?")),
-                 ("the keyword index", lambda: keyword_index(self.store)),
+                 ("the keyword index", self.store.keywords),
                  ("the answer model (LLM)", warm_llm)]
         for name, step in steps:
             t1 = time.perf_counter()
@@ -172,7 +171,7 @@ class Pipeline:
             timings["retrieve"] = time.perf_counter() - t0
         n_quotes = self.settings.n_quotes + (1 if question.open else 0)
         ranker = (self._answer_model or answerability.load()).ranker if self.ranker == "fitted" else self.ranker
-        return gather(question, qvec, hits, self.articles, self.vectors, keyword_index(self.store), n_quotes, ranker)
+        return gather(question, qvec, hits, self.articles, self.vectors, self.store.keywords(), n_quotes, ranker)
 
     def decide(self, ev: Evidence) -> Evidence:
         """Answer or refuse, by the model fitted on development data (evaluation/calibrate.py)."""

@@ -10,7 +10,6 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.embed import Embedder
-from index.keyword import keyword_index
 from index.nodes import chunk_node
 from index.store import Store
 
@@ -55,7 +54,7 @@ class HybridRetriever:
         depth = self.top_k * 3
         return QueryFusionRetriever(
             [dense_retriever(self.store, self.embedder, depth, sources),
-             keyword_index(self.store).retriever(depth, sources)],
+             self.store.keywords().retriever(depth, sources)],
             mode="reciprocal_rerank", similarity_top_k=self.top_k, num_queries=1, use_async=False,
             # num_queries=1: no generated sub-queries, so the fusion never calls its LLM.
             llm=MockLLM())

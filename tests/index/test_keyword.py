@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from index import IndexSettings, build_index
-from index.keyword import KeywordIndex, keyword_index
+from index.keyword import KeywordIndex
 from index.store import open_store
 
 
@@ -19,19 +19,19 @@ def store(tmp_path, seeds_copy, embedder):
 
 
 def test_search_ranks_chunks_with_the_query_words(store):
-    found = keyword_index(store).search("Rheinmetall artillery barrels factory", 5)
+    found = store.keywords().search("Rheinmetall artillery barrels factory", 5)
     chunks = store.chunks_by_id([i for i, _ in found])
     assert found and all(s > 0 for _, s in found)
     assert "Rheinmetall" in chunks[found[0][0]].text
     assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
-    assert keyword_index(store).search("the of and", 5) == []          # stop words match nothing
+    assert store.keywords().search("the of and", 5) == []          # stop words match nothing
 
 
 def test_sources_filter_and_an_empty_choice(store):
     some = store.list_articles()[1]["source"]
-    found = keyword_index(store).search("Rheinmetall factory jobs Germany", 10, frozenset([some]))
+    found = store.keywords().search("Rheinmetall factory jobs Germany", 10, frozenset([some]))
     assert found and {c.source for c in store.chunks_by_id([i for i, _ in found]).values()} == {some}
-    assert keyword_index(store).search("Rheinmetall", 10, frozenset()) == []
+    assert store.keywords().search("Rheinmetall", 10, frozenset()) == []
 
 
 def test_persisted_and_reloaded_without_rebuilding(store, caplog):
