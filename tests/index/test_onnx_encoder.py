@@ -3,6 +3,7 @@ index does when the encoder changes. Speed is the bench's business, not these te
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,22 @@ def test_onnx_path_imports_neither_torch_nor_sentence_transformers(onnx_embedder
             "e.word_vectors(['A sentence.']); e.count_tokens(['A sentence.'])\n"
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_answering_with_the_onnx_encoder_imports_no_torch(tmp_path, onnx_embedder, seeds_copy):
+    """The memory saving: spaCy's thinc would import torch too (qa/nlp.py hides it)."""
+    onnx_embedder.load()
+    code = ("import sys\n"
+            "from qa.pipeline import Pipeline\n"
+            "from qa import QASettings\n"
+            "a = Pipeline(QASettings.from_env(mode='extractive')).ask('Which German company will open a factory in the UK?')\n"
+            "assert a.answered, a.text\n"
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n")
+    env = {**os.environ, "SOURCEBOOK_HOME": str(tmp_path / "h"), "SOURCEBOOK_ENCODER": "onnx",
+           "SOURCEBOOK_MODELS": str(onnx_embedder.models_dir), "SOURCEBOOK_SEEDS": str(seeds_copy)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
