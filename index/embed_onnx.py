@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import DIM, MAX_TOKENS, Embedder, merge_word_pieces, model_folder
+from .embed_base import DIM, MAX_TOKENS, Embedder, merge_word_pieces, model_folder
 from .encoder_export import INPUTS, ensure_onnx_encoder
 
 log = logging.getLogger(__name__)

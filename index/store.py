@@ -113,7 +113,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key='encoder'").fetchone()
         if row:
             return row[0]
-        from .embed import TORCH_ID
+        from .embed_base import TORCH_ID
 
         return TORCH_ID if self.count_chunks() else None
 
