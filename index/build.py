@@ -186,7 +186,11 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
 def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], batch_size: int, progress: bool) -> None:
     from tqdm import tqdm
 
-    # Embed in slices so a long run writes vectors as it goes and shows steady progress.
+    # Embed in slices so a long run writes vectors as it goes and shows steady progress; longest
+    # first over the whole run, so that every batch holds texts of like length, as one encode
+    # call over all of them would (padding is computed like any token). Sorted only within each
+    # slice, a bench run embedded 25.8 chunks/s against 38.6 for the raw encode of the same texts.
+    chunks = sorted(chunks, key=lambda c: -len(c.embed_text))
     step = max(batch_size * 8, 256)
     t0, said = time.perf_counter(), time.perf_counter()
     with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not progress) as bar:

@@ -77,7 +77,9 @@ class OnnxEmbedder(Embedder):
         self.load()
         # Longest first, as sentence-transformers does: batches of like lengths pad little.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        for b in range(0, len(texts), batch_size):
+        from tqdm import tqdm
+
+        for b in tqdm(range(0, len(texts), batch_size), desc="Batches", disable=not progress):
             idx = order[b:b + batch_size]
             with self._run:
                 _, mask, hidden = self._hidden([texts[i] for i in idx])
