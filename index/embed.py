@@ -84,12 +84,8 @@ class TorchEmbedder(Embedder):
             return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
 
 
-def get_embedder(settings: IndexSettings | None = None) -> Embedder:
-    """The process's shared embedder for settings.encoder (default: from the environment)."""
-    if settings is None:
-        from .settings import IndexSettings
-
-        settings = IndexSettings.from_env()
+def get_embedder(settings: IndexSettings) -> Embedder:
+    """The process's shared embedder for settings.encoder (and its model cache)."""
     return _shared(settings.encoder, str(Path(settings.models_dir).expanduser()))
 
 

@@ -178,6 +178,6 @@ def test_answering_with_another_encoder_re_embeds_first(tmp_path, onnx_embedder,
 
 def test_default_encoder_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("SOURCEBOOK_ENCODER", "torch")
-    assert get_embedder().id == TORCH_ID
+    assert get_embedder(IndexSettings.from_env()).id == TORCH_ID
     monkeypatch.setenv("SOURCEBOOK_ENCODER", "onnx")
-    assert get_embedder().id == ONNX_ID
+    assert get_embedder(IndexSettings.from_env()).id == ONNX_ID
