@@ -44,6 +44,7 @@ $(STAMPS)/project: $(STAMPS)/llama pyproject.toml
 
 $(STAMPS)/model: $(STAMPS)/project
 	$(BIN)/python -m qa.model_setup
+	$(BIN)/python -m index.encoder_export
 	@touch $@
 
 browser:

@@ -39,11 +39,11 @@ def fresh_home(home: Path) -> IndexSettings:
 
 # -- indexing --------------------------------------------------------------------------------
 def indexing(corpus: Path, home: Path, embedder, repeats: int) -> dict:
-    """First build of a fresh index vs raw SentenceTransformer.encode on the same chunk texts,
-    then re-indexing the unchanged corpus."""
+    """First build of a fresh index vs the encoder's raw encode on the same chunk texts (for
+    torch, SentenceTransformer.encode), then re-indexing the unchanged corpus."""
     settings = fresh_home(home)
-    model = embedder.model
-    model.encode(["warm-up sentence for the benchmark"] * 8)  # first-call overheads out of both sides
+    embedder.load()
+    embedder.encode(["warm-up sentence for the benchmark"] * 8)  # first-call overheads out of both sides
     store = open_store(settings)
     log(f"indexing {corpus} into a fresh index ...")
     t0 = time.perf_counter()
@@ -52,11 +52,10 @@ def indexing(corpus: Path, home: Path, embedder, repeats: int) -> dict:
     if report.failed:
         log(f"  {len(report.failed)} files failed, e.g. {next(iter(report.failed.items()))}")
     texts = [c.embed_text for c in store.all_chunks()]
-    log(f"  {report.chunks_embedded:,} chunks in {first:.1f} s; now raw SentenceTransformer.encode on the "
+    log(f"  {report.chunks_embedded:,} chunks in {first:.1f} s; now the raw encode ({embedder.id}) of the "
         f"same {len(texts):,} chunk texts ...")
     t0 = time.perf_counter()
-    model.encode(texts, batch_size=settings.batch_size, convert_to_numpy=True, normalize_embeddings=True,
-                 show_progress_bar=len(texts) > 2000)
+    embedder.encode(texts, batch_size=settings.batch_size, progress=len(texts) > 2000)
     raw = time.perf_counter() - t0
     re_times = []
     for i in range(repeats):
@@ -317,11 +316,15 @@ def llm_profile(settings, embedder, llm, items: list[dict]) -> dict:
 
 
 # -- the chat server's memory ----------------------------------------------------------------
-def chat_server_rss(src_home: Path, work: Path, ext: list[dict], gen: list[dict], cwd: Path) -> dict:
+def chat_server_rss(src_home: Path, work: Path, ext: list[dict], gen: list[dict], cwd: Path,
+                    encoder: str | None = None, relabel: str | None = None) -> dict:
     """Peak RSS (VmHWM) of `sourcebook chat` after answering golden questions through /ask.
 
     The server gets its own SOURCEBOOK_HOME: a copy of the benchmark corpus's index (made after
-    this process has let go of it), so it answers over the whole corpus."""
+    this process has let go of it), so it answers over the whole corpus. `encoder` sets its
+    SOURCEBOOK_ENCODER; `relabel` marks the copy as made by that encoder, so that a server with
+    the other encoder measures memory without re-embedding the corpus first (the two encoders'
+    vectors are within 0.02 in cosine: the answers barely move, and only memory is measured)."""
     from chromadb.api.client import SharedSystemClient
 
     from .procs import RssSampler, chat_server, proc_status, rss_breakdown
@@ -331,15 +334,19 @@ def chat_server_rss(src_home: Path, work: Path, ext: list[dict], gen: list[dict]
     SharedSystemClient.clear_system_cache()
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(src_home, home)
+    if relabel:
+        copy = IndexSettings(home=home)
+        open_store(copy).set_encoder(relabel)
+        forget_store(copy)
     try:
         from gradio_client import Client
 
         import ui.app  # noqa: F401  (the chat UI exists)
     except ImportError as exc:
         log(f"  no chat UI ({exc}): measuring a plain pipeline process instead")
-        return pipeline_process_rss(home, ext, gen, cwd)
+        return pipeline_process_rss(home, ext, gen, cwd, encoder)
     t0 = time.perf_counter()
-    with chat_server(home, work / "chat-server.log", cwd) as (url, pid):
+    with chat_server(home, work / f"chat-server-{encoder or 'default'}.log", cwd, encoder) as (url, pid):
         started = time.perf_counter() - t0
         with RssSampler(pid) as sampler:
             marks = {"started": proc_status(pid).get("VmRSS", 0) / 1024}
@@ -369,8 +376,9 @@ def chat_server_rss(src_home: Path, work: Path, ext: list[dict], gen: list[dict]
     out = {"peak_rss_mb": status.get("VmHWM", 0) / 1024, "sampled_max_rss_mb": sampler.max_mb(),
            "rss_mb_at": marks, "startup_s": started, "warm_up_s": settle, "extractive_questions": len(ext),
            "generative_questions": len(gen), "api_extractive_p50_s": p50(lat_e), "api_generative_p50_s": p50(lat_g),
-           "errors": errors[:5], "how": "sourcebook chat + gradio_client /ask", "rss_by_mapping_mb": parts}
-    log(f"  chat server: peak RSS {out['peak_rss_mb']:.0f} MB (started {marks['started']:.0f}, after extractive "
+           "errors": errors[:5], "how": "sourcebook chat + gradio_client /ask", "rss_by_mapping_mb": parts,
+           "encoder": encoder}
+    log(f"  chat server ({encoder or 'default'} encoder): peak RSS {out['peak_rss_mb']:.0f} MB (started {marks['started']:.0f}, after extractive "
         f"{marks['after_extractive']:.0f}, after generative {marks['after_generative']:.0f} MB); /ask p50 "
         f"extractive {p50(lat_e):.2f} s, generative {p50(lat_g):.1f} s")
     log("  resident now, by mapping: " + ", ".join(f"{k} {v:.0f} MB" for k, v in parts))
@@ -396,7 +404,7 @@ def _wait_settled(pid: int, limit: float = 90.0) -> float:
     return time.perf_counter() - t0
 
 
-def pipeline_process_rss(home: Path, ext: list[dict], gen: list[dict], cwd: Path) -> dict:
+def pipeline_process_rss(home: Path, ext: list[dict], gen: list[dict], cwd: Path, encoder: str | None = None) -> dict:
     """Fallback when there is no chat UI: a `python -c` process runs the pipeline."""
     import json
     import os
@@ -413,7 +421,7 @@ def pipeline_process_rss(home: Path, ext: list[dict], gen: list[dict], cwd: Path
         "[p.ask(q, None, 'generative') for q in gen]\n"
         "st = dict(l.split(':', 1) for l in open('/proc/self/status') if l.startswith('Vm'))\n"
         "print(json.dumps({k: int(v.split()[0]) for k, v in st.items()}))\n")
-    env = {**os.environ, "SOURCEBOOK_HOME": str(home)}
+    env = {**os.environ, "SOURCEBOOK_HOME": str(home), **({"SOURCEBOOK_ENCODER": encoder} if encoder else {})}
     res = subprocess.run([sys.executable, "-c", code, json.dumps([g["question"] for g in ext]),
                           json.dumps([g["question"] for g in gen])], capture_output=True, text=True, env=env,
                          cwd=str(cwd), timeout=3600)

@@ -16,7 +16,7 @@ from typing import Iterator
 
 BIN = Path(sys.executable).parent
 _SB_VARS = ("SOURCEBOOK_CHROMA_HOST", "SOURCEBOOK_CHROMA_PORT", "SOURCEBOOK_MODE", "SOURCEBOOK_TOP_K",
-            "SOURCEBOOK_SEEDS", "SOURCEBOOK_QUOTES")
+            "SOURCEBOOK_SEEDS", "SOURCEBOOK_QUOTES", "SOURCEBOOK_ENCODER")
 
 
 def free_port() -> int:
@@ -137,13 +137,17 @@ def chroma_server(path: Path, log: Path) -> Iterator[int]:
 
 
 @contextmanager
-def chat_server(home: Path, log: Path, cwd: Path) -> Iterator[tuple[str, int]]:
-    """`sourcebook chat` with its own SOURCEBOOK_HOME; yields (url, pid)."""
+def chat_server(home: Path, log: Path, cwd: Path, encoder: str | None = None) -> Iterator[tuple[str, int]]:
+    """`sourcebook chat` with its own SOURCEBOOK_HOME (and SOURCEBOOK_ENCODER when given), running
+    the code in `cwd` (not whatever checkout the venv's console script points at); yields (url, pid)."""
     exe = BIN / "sourcebook"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in _SB_VARS}
     env.update(SOURCEBOOK_HOME=str(home), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               GRADIO_ANALYTICS_ENABLED="False")
+               GRADIO_ANALYTICS_ENABLED="False",
+               PYTHONPATH=os.pathsep.join(p for p in (str(cwd), env.get("PYTHONPATH")) if p))
+    if encoder:
+        env["SOURCEBOOK_ENCODER"] = encoder
     cmd = [str(exe), "chat", "--host", "127.0.0.1", "--port", str(port)] if exe.exists() else \
         [sys.executable, "-c", "import sys, sourcebook_cli; sys.exit(sourcebook_cli.main(sys.argv[1:]))",
          "chat", "--host", "127.0.0.1", "--port", str(port)]

@@ -24,6 +24,8 @@ BENCH = Path(__file__).resolve().parent
 # key: (comparison, goal, unit, how to print)
 GOALS: dict[str, tuple[str, float | None, str, str]] = {
     "index_vs_encode_ratio": (">=", 0.85, "", "{:.3f}"),
+    "index_onnx_vs_torch_speedup": (">=", 2, "x", "{:.2f}"),   # the same articles indexed by each encoder
+    "encoder_quality_delta_pts": ("<=", 1, "pts", "{:.1f}"),   # largest recall@8 / MRR loss of onnx vs torch (hybrid), points
     "reindex_unchanged_fraction": ("<=", 0.05, "", "{:.4f}"),
     "retrieve_p50_ms_100k": ("<=", 50, "ms", "{:.1f}"),
     "retrieve_p50_ms_server": ("<=", None, "ms", "{:.1f}"),
@@ -34,7 +36,8 @@ GOALS: dict[str, tuple[str, float | None, str, str]] = {
     "first_useful_text_p50_s": ("<=", 0.3, "s", "{:.2f}"),   # the quotes shown before the model writes
     "concurrent10_first_text_p95_s": ("<=", None, "s", "{:.2f}"),   # 10 users at once: quotes shown, p95
     "vs_llamaindex_baseline_speedup": (">=", 2, "x", "{:.2f}"),
-    "peak_rss_mb": ("<=", 3000, "MB", "{:.0f}"),
+    "peak_rss_mb": ("<=", 2500, "MB", "{:.0f}"),
+    "peak_rss_mb_other_encoder": ("<=", None, "MB", "{:.0f}"),   # the chat server with the other encoder
 }
 LLM_KEYS = {"generative_ask_p50_s", "generative_ttft_p50_s", "first_useful_text_p50_s", "concurrent10_first_text_p95_s",
             "vs_llamaindex_baseline_speedup"}
@@ -67,7 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--chat-generative", type=int, help="generative questions the chat server answers (quick: 1, full: 8)")
     p.add_argument("--chat-extractive", type=int, help="extractive questions the chat server answers (quick: 10, full: all)")
     p.add_argument("--skip-llm", action="store_true", help="skip the generative, baseline and LLM server parts")
-    p.add_argument("--only", help="comma-separated subset: index,extractive,generative,retrieve,server,chat")
+    p.add_argument("--only", help="comma-separated subset: index,encoders,extractive,generative,retrieve,server,chat")
+    p.add_argument("--encoder-articles", type=int,
+                   help="articles indexed by each encoder for the side-by-side speed (quick: 40, full: 250)")
     p.add_argument("--out", type=Path, default=BENCH / "results" / "latest.json")
     p.add_argument("--corpus-dir", type=Path, default=BENCH / "corpus")
     p.add_argument("--cache-dir", type=Path, default=BENCH / "cache",
@@ -81,7 +86,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.baseline_questions = (1 if q else 8) if a.baseline_questions is None else a.baseline_questions
     a.chat_generative = (1 if q else 8) if a.chat_generative is None else a.chat_generative
     a.chat_extractive = (10 if q else 0) if a.chat_extractive is None else a.chat_extractive
-    a.only = set(a.only.split(",")) if a.only else {"index", "extractive", "generative", "retrieve", "server", "chat"}
+    a.encoder_articles = a.encoder_articles or (40 if q else 250)
+    a.only = set(a.only.split(",")) if a.only else {"index", "encoders", "extractive", "generative", "retrieve",
+                                                    "server", "chat"}
     return a
 
 
@@ -189,7 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         profiles[key] = text
         print(f"\n=== what bounds {key} ===\n{text}\n", flush=True)
 
-    embedder = get_embedder()
+    index_env = IndexSettings.from_env()
+    embedder = get_embedder(index_env)   # SOURCEBOOK_ENCODER's, the default one unless set
+    embedders = {name: get_embedder(index_env.with_(encoder=name)) for name in ("torch", "onnx")}
+    other = "torch" if index_env.encoder == "onnx" else "onnx"
+    results["encoder"] = {"name": index_env.encoder, "id": embedder.id}
+    log(f"encoder: {index_env.encoder} ({embedder.id})")
     golden = load_golden(ROOT / "seeds" / "golden.jsonl")
     questions = [g["question"] for g in golden]
     corpus = build_corpus(QUICK if args.quick else FULL, args.corpus_dir)
@@ -228,6 +240,21 @@ def main(argv: list[str] | None = None) -> int:
 
     if "index" in args.only or not (corpus_home / "articles.sqlite3").exists():
         step("indexing", do_index)
+
+    # 1b. the two encoders side by side: indexing speed and retrieval quality ---------------
+    def do_encoders() -> None:
+        from .encoders import encoder_speed, retrieval_quality
+
+        r = encoder_speed(corpus, work, embedders, args.encoder_articles)
+        raw["encoder_speed"] = r
+        results["index_onnx_vs_torch_speedup"] = r.get("index_speedup")
+        q = retrieval_quality(embedders, work, ROOT, top_k)
+        raw["encoder_quality"] = q
+        results["encoder_quality_delta_pts"] = q.get("max_hybrid_loss_pts")
+        results["encoder_quality_max_abs_delta_pts_any"] = q.get("max_abs_delta_pts")   # dense-only included
+
+    if "encoders" in args.only:
+        step("encoders", do_encoders)
 
     # 2. extractive answers ------------------------------------------------------------------
     def do_extractive() -> None:
@@ -380,9 +407,13 @@ def main(argv: list[str] | None = None) -> int:
         gen = spread(pool, n_gen) if n_gen else []
         ext = golden if args.chat_extractive <= 0 else spread(golden, args.chat_extractive)
         log(f"chat server: {len(ext)} extractive + {len(gen)} generative questions through /ask ...")
-        r = benches.chat_server_rss(corpus_home, work, ext, gen, ROOT)
+        r = benches.chat_server_rss(corpus_home, work, ext, gen, ROOT, index_env.encoder)
         raw["chat_server"] = r
         results["peak_rss_mb"] = r["peak_rss_mb"]
+        log(f"chat server with the {other} encoder (the same questions) ...")
+        o = benches.chat_server_rss(corpus_home, work, ext, gen, ROOT, other, relabel=embedders[other].id)
+        raw["chat_server_other_encoder"] = o
+        results["peak_rss_mb_other_encoder"] = o["peak_rss_mb"]
         if r.get("errors"):  # a server that fails questions would show a flattering peak
             errors["chat_server_ask"] = f"{len(r['errors'])} /ask errors, e.g. {r['errors'][0][:300]}"
         maybe_profile("peak_rss_mb", lambda: "RSS (MB) at: " + json.dumps(r.get("rss_mb_at", {})) + "\nresident by mapping "

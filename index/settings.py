@@ -10,6 +10,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+ENCODERS = ("onnx", "torch")
+
+
+def default_models_dir() -> Path:
+    return Path.home() / ".cache" / "sourcebook" / "models"
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,10 @@ class IndexSettings:
     chunk_tokens: int = 200
     overlap_sentences: int = 1
     batch_size: int = 64
+    # Which MiniLM runtime embeds: "onnx" (int8, no torch in the process) or "torch" (the
+    # sentence-transformers model). An index remembers which one built it (see build.py).
+    encoder: str = "onnx"
+    models_dir: Path = field(default_factory=default_models_dir)   # shared model cache
 
     def __post_init__(self) -> None:
         if not 32 <= self.chunk_tokens <= 250:
@@ -33,6 +42,8 @@ class IndexSettings:
             raise ValueError(f"SOURCEBOOK_CHROMA_PORT must be a port number, got {self.chroma_port}")
         if self.batch_size <= 0:
             raise ValueError("batch_size must be positive")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"SOURCEBOOK_ENCODER must be one of {', '.join(ENCODERS)}, got {self.encoder!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "IndexSettings":
@@ -45,6 +56,10 @@ class IndexSettings:
                 values["chroma_port"] = int(env["SOURCEBOOK_CHROMA_PORT"])
             except ValueError:
                 raise ValueError(f"SOURCEBOOK_CHROMA_PORT must be a number, got {env['SOURCEBOOK_CHROMA_PORT']!r}") from None
+        if env.get("SOURCEBOOK_ENCODER"):
+            values["encoder"] = env["SOURCEBOOK_ENCODER"].strip().lower()
+        if env.get("SOURCEBOOK_MODELS"):
+            values["models_dir"] = Path(env["SOURCEBOOK_MODELS"]).expanduser()
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -109,6 +109,19 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
         return int(row[0]) if row else 0
 
+    def encoder(self) -> str | None:
+        """Which encoder made this index's vectors (embed.py's `Embedder.id`); None when it holds
+        no chunks yet. Indexes made before encoders were recorded were all made by torch."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='encoder'").fetchone()
+        if row:
+            return row[0]
+        from .embed_base import TORCH_ID
+
+        return TORCH_ID if self.count_chunks() else None
+
+    def set_encoder(self, encoder_id: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('encoder', ?)", (encoder_id,))
+
     def article_hashes(self) -> dict[str, tuple[str, str]]:
         return {s: (h, r) for s, h, r in self.db.execute("SELECT source, hash, root FROM articles")}
 

@@ -35,6 +35,26 @@ class Annotated:
     lemmas: list[str]
 
 
+def _import_spacy():
+    """spaCy, without torch. spaCy's thinc imports torch whenever it is installed (for models that
+    run on it; en_core_web_sm does not), which alone costs a process ~300 MB: with the ONNX
+    encoder nothing else needs torch. `None` in sys.modules makes `import torch` fail for that
+    one import; torch stays importable afterwards (the torch encoder imports it itself)."""
+    import sys
+
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 class NLP:
     """The spaCy pipeline, loaded on first use."""
 
@@ -48,8 +68,7 @@ class NLP:
         if self._nlp is None:
             with self._lock:
                 if self._nlp is None:
-                    import spacy
-
+                    spacy = _import_spacy()
                     log.info("loading spaCy model %s", MODEL)
                     try:
                         self._nlp = spacy.load(MODEL)

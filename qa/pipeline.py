@@ -63,7 +63,7 @@ class Pipeline:
                  answer_model: answerability.AnswerabilityModel | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(self.settings.index)
-        self.embedder = embedder or get_embedder()
+        self.embedder = embedder or get_embedder(self.settings.index)
         self._llm = llm
         self._llm_error: str | None = None
         self.vectors = SentenceVectors(self.embedder)
@@ -75,6 +75,7 @@ class Pipeline:
         self.ranker: answerability.Ranker | None | str = "fitted"
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.top_k)
         self._checked_version: int | None = None
+        self._reembed_lock = threading.Lock()
         # Set once the models are loaded (by warm_up or a first answer): callers can tell the
         # user that a first answer waits for them.
         self.ready = threading.Event()
@@ -107,6 +108,12 @@ class Pipeline:
             if self.store.count_chunks() == 0:
                 raise StoreError(f"No articles indexed yet and none could be read from {seeds}: "
                                  f"run `sourcebook index PATH` with a folder of articles.")
+        if self.store.encoder() != self.embedder.id:
+            # Query vectors must come from the encoder that made the index's: re-embed it now
+            # (logged, with progress) rather than answer from two vector spaces.
+            with self._reembed_lock:
+                if self.store.encoder() != self.embedder.id:
+                    build_index([], settings=self.settings.index, store=self.store, embedder=self.embedder)
         version = self.store.version()
         if self._checked_version != version:
             self.store.check()

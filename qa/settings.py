@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index import IndexSettings
+from index.settings import default_models_dir
 
 from .modes import Mode
 
@@ -13,14 +14,10 @@ MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 MAX_QUESTION_CHARS = 2000
 
 
-def _default_models() -> Path:
-    return Path.home() / ".cache" / "sourcebook" / "models"
-
-
 @dataclass(frozen=True)
 class QASettings:
     index: IndexSettings = field(default_factory=IndexSettings)
-    models_dir: Path = field(default_factory=_default_models)
+    models_dir: Path = field(default_factory=default_models_dir)
     mode: Mode | None = None           # None: generative when an LLM is available (a string is parsed)
     llm_model: Path | None = None      # a GGUF path; default: the assembled Qwen model
     llm_base_url: str | None = None    # an OpenAI-compatible server instead of a local GGUF
@@ -43,8 +40,7 @@ class QASettings:
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "QASettings":
         env = os.environ if env is None else env
         values: dict = {"index": IndexSettings.from_env(env)}
-        if env.get("SOURCEBOOK_MODELS"):
-            values["models_dir"] = Path(env["SOURCEBOOK_MODELS"]).expanduser()
+        values["models_dir"] = values["index"].models_dir   # SOURCEBOOK_MODELS, read by the index layer
         if env.get("SOURCEBOOK_MODE"):
             values["mode"] = env["SOURCEBOOK_MODE"]
         if env.get("SOURCEBOOK_LLM_MODEL"):

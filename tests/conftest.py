@@ -21,9 +21,10 @@ def _isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
+    from index import IndexSettings
     from index.embed import get_embedder
 
-    return get_embedder()
+    return get_embedder(IndexSettings.from_env())
 
 
 @pytest.fixture(scope="session")

@@ -82,7 +82,7 @@ def test_the_answering_path_never_imports_evaluation_at_load(layer):
 # The public entry points: each builds its settings from the environment when the caller gave
 # none, and passes them down; nothing below them reads the environment.
 ENTRY_POINTS = {("qa/__init__.py", "ask"), ("qa/__init__.py", "stream_ask"), ("qa/__init__.py", "warm_up"),
-                ("qa/engine.py", "_pipeline"), ("qa/model_setup.py", "main"), ("index/__init__.py", "get_article"),
+                ("qa/engine.py", "_pipeline"), ("qa/model_setup.py", "main"), ("index/encoder_export.py", "main"), ("index/__init__.py", "get_article"),
                 ("index/__init__.py", "list_articles"), ("index/build.py", "build_index"),
                 ("index/build.py", "remove_articles"), ("ui/app.py", "serve")}
 

@@ -1,0 +1,183 @@
+"""The int8 ONNX encoder against the torch one (the real models), its export, and what an
+index does when the encoder changes. Speed is the bench's business, not these tests'."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import IndexSettings, build_index, open_store
+from index.embed import TORCH_ID, TorchEmbedder, get_embedder
+from index.embed_onnx import ONNX_ID, OnnxEmbedder
+from index.encoder_export import ensure_onnx_encoder, export_path, is_valid
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+
+def _sentences() -> list[str]:
+    lines = [l.strip() for f in sorted(SEEDS.glob("*.txt")) for l in f.read_text().splitlines() if l.strip()]
+    questions = [json.loads(l)["question"] for l in (SEEDS / "golden.jsonl").read_text().splitlines() if l.strip()]
+    return lines + questions
+
+
+@pytest.fixture(scope="module")
+def torch_embedder():
+    return TorchEmbedder()
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder():
+    return get_embedder(IndexSettings(encoder="onnx"))
+
+
+def test_sentence_vectors_match_torch(onnx_embedder, torch_embedder):
+    texts = _sentences()
+    a, b = onnx_embedder.encode(texts), torch_embedder.encode(texts)
+    assert a.shape == b.shape == (len(texts), 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    cos = (a * b).sum(1)
+    worst = int(cos.argmin())
+    assert cos.min() >= 0.98, f"{texts[worst]!r}: cosine {cos[worst]:.4f} to the torch vector"
+    # Alone, as a question is embedded: int8 activations are scaled per batch, so a text's vector
+    # moves a little with its batch-mates; it must stay close to torch's either way.
+    alone = np.vstack([onnx_embedder.encode([t]) for t in texts])
+    cos = (alone * b).sum(1)
+    worst = int(cos.argmin())
+    assert cos.min() >= 0.98, f"{texts[worst]!r} alone: cosine {cos[worst]:.4f} to the torch vector"
+    # Rankings agree too: each question's nearest seed line is the same under both encoders.
+    n_lines = len(texts) - sum(1 for _ in (SEEDS / "golden.jsonl").read_text().splitlines() if _.strip())
+    same = ((a[n_lines:] @ a[:n_lines].T).argmax(1) == (b[n_lines:] @ b[:n_lines].T).argmax(1)).mean()
+    assert same >= 0.9
+
+
+def test_word_vectors_and_token_counts_match_torch(onnx_embedder, torch_embedder):
+    texts = _sentences()[:40] + ["Rheinmetall's CEO, Armin Papperger, said: \"£400m!\"", "naïve café-owners"]
+    for (wa, va), (wb, vb), text in zip(onnx_embedder.word_vectors(texts), torch_embedder.word_vectors(texts), texts):
+        assert wa == wb, text
+        assert all(w in text for w in wa)
+        assert ((va * vb).sum(1) >= 0.95).all(), text
+    assert onnx_embedder.count_tokens(texts) == torch_embedder.count_tokens(texts)
+
+
+def test_onnx_path_imports_neither_torch_nor_sentence_transformers(onnx_embedder):
+    onnx_embedder.load()  # the export exists in the model cache
+    code = ("import sys\n"
+            "from index.embed import get_embedder\n"
+            "from index.settings import IndexSettings\n"
+            f"e = get_embedder(IndexSettings(encoder='onnx', models_dir={str(onnx_embedder.models_dir)!r}))\n"
+            "assert e.encode(['A sentence.']).shape == (1, 384)\n"
+            "e.word_vectors(['A sentence.']); e.count_tokens(['A sentence.'])\n"
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_answering_with_the_onnx_encoder_imports_no_torch(tmp_path, onnx_embedder, seeds_copy):
+    """The memory saving: spaCy's thinc would import torch too (qa/nlp.py hides it)."""
+    onnx_embedder.load()
+    code = ("import sys\n"
+            "from qa.pipeline import Pipeline\n"
+            "from qa import QASettings\n"
+            "a = Pipeline(QASettings.from_env(mode='extractive')).ask('Which German company will open a factory in the UK?')\n"
+            "assert a.answered, a.text\n"
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n")
+    env = {**os.environ, "SOURCEBOOK_HOME": str(tmp_path / "h"), "SOURCEBOOK_ENCODER": "onnx",
+           "SOURCEBOOK_MODELS": str(onnx_embedder.models_dir), "SOURCEBOOK_SEEDS": str(seeds_copy)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_export_is_made_once_and_remade_when_damaged(tmp_path, caplog):
+    target = ensure_onnx_encoder(tmp_path)
+    assert target == export_path(tmp_path) and is_valid(target)
+    made = target.stat().st_mtime_ns
+    assert ensure_onnx_encoder(tmp_path) == target and target.stat().st_mtime_ns == made  # not re-exported
+
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 64] = b"\0" * 64      # same size, damaged bytes
+    target.write_bytes(bytes(data))
+    assert not is_valid(target)
+    with caplog.at_level("INFO", logger="index.encoder_export"):
+        ensure_onnx_encoder(tmp_path)
+    assert is_valid(target) and "damaged" in caplog.text
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+    target.unlink()
+    e = OnnxEmbedder(tmp_path)
+    assert e.encode(["The export is made again when missing."]).shape == (1, 384) and is_valid(target)
+
+
+def test_bad_encoder_setting_is_refused():
+    with pytest.raises(ValueError, match="SOURCEBOOK_ENCODER"):
+        IndexSettings.from_env({"SOURCEBOOK_ENCODER": "tensorflow"})
+    assert IndexSettings.from_env({"SOURCEBOOK_ENCODER": "Torch"}).encoder == "torch"
+
+
+def _vectors(settings: IndexSettings) -> dict[str, np.ndarray]:
+    got = open_store(settings).collection.get(include=["embeddings"])
+    return dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+
+
+def test_switching_encoders_re_embeds_the_whole_index(tmp_path, onnx_embedder, torch_embedder, seeds_copy):
+    settings = IndexSettings(home=tmp_path / "h")
+    first = build_index([seeds_copy], settings=settings, embedder=onnx_embedder)
+    store = open_store(settings)
+    assert store.encoder() == ONNX_ID
+    onnx_vecs = _vectors(settings)
+
+    # Another folder is indexed with the other encoder: every chunk is re-embedded, none lost.
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "note.txt").write_text("Second folder\n\nA council approved a new bridge on Tuesday.\n")
+    build_index([extra], settings=settings, embedder=torch_embedder)
+    assert store.encoder() == TORCH_ID
+    torch_vecs = _vectors(settings)
+    chunks = store.all_chunks()
+    assert set(torch_vecs) >= {c.id for c in chunks} and len(chunks) == first.chunks_total + 1
+    expect = torch_embedder.encode([c.embed_text for c in chunks])
+    for c, v in zip(chunks, expect):
+        assert float(v @ torch_vecs[c.id]) > 0.9999, c.id   # the torch vector, not the old one
+    assert any(float(onnx_vecs[c.id] @ torch_vecs[c.id]) < 0.9999 for c in chunks if c.id in onnx_vecs)
+    assert {a["source"] for a in store.list_articles()} == {f.name for f in seeds_copy.glob("*.txt")} | {"note.txt"}
+
+    again = build_index([seeds_copy, extra], settings=settings, embedder=torch_embedder)
+    assert again.chunks_embedded == 0   # same encoder: nothing to redo
+
+
+def test_an_interrupted_switch_is_redone(tmp_path, onnx_embedder, seeds_copy):
+    settings = IndexSettings(home=tmp_path / "h")
+    build_index([seeds_copy], settings=settings, embedder=onnx_embedder)
+    store = open_store(settings)
+    store.set_encoder(f"{TORCH_ID} (re-embedding, incomplete)")   # as a crash mid-switch leaves it
+    report = build_index([seeds_copy], settings=settings, embedder=onnx_embedder)
+    assert report.chunks_embedded == report.chunks_total > 0 and store.encoder() == ONNX_ID
+
+
+def test_answering_with_another_encoder_re_embeds_first(tmp_path, onnx_embedder, torch_embedder, seeds_copy):
+    from qa import QASettings
+    from qa.pipeline import Pipeline
+
+    settings = IndexSettings(home=tmp_path / "h")
+    build_index([seeds_copy], settings=settings, embedder=torch_embedder)
+    # An index made before encoders were recorded: torch made it.
+    open_store(settings).db.execute("DELETE FROM meta WHERE key='encoder'")
+    assert open_store(settings).encoder() == TORCH_ID
+    pipe = Pipeline(QASettings(index=settings, mode="extractive"), embedder=onnx_embedder)
+    a = pipe.ask("Which German company will open a factory in the UK?")
+    assert open_store(settings).encoder() == ONNX_ID
+    assert a.answered and "Rheinmetall" in a.text
+
+
+def test_default_encoder_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SOURCEBOOK_ENCODER", "torch")
+    assert get_embedder(IndexSettings.from_env()).id == TORCH_ID
+    monkeypatch.setenv("SOURCEBOOK_ENCODER", "onnx")
+    assert get_embedder(IndexSettings.from_env()).id == ONNX_ID
