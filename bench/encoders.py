@@ -43,10 +43,11 @@ def encoder_speed(corpus: Path, work: Path, embedders: dict, n_articles: int) ->
         out[name]["index_vs_encode_ratio"] = out[name]["index_chunks_per_s"] / out[name]["encode_chunks_per_s"]
         log(f"  {name}: index {out[name]['index_chunks_per_s']:.1f} chunks/s, raw encode "
             f"{out[name]['encode_chunks_per_s']:.1f} chunks/s ({report.chunks_embedded} chunks)")
-    if "onnx" in out and "torch" in out:
-        out["index_speedup"] = out["onnx"]["index_chunks_per_s"] / out["torch"]["index_chunks_per_s"]
-        out["encode_speedup"] = out["onnx"]["encode_chunks_per_s"] / out["torch"]["encode_chunks_per_s"]
-        log(f"  onnx/torch: indexing {out['index_speedup']:.2f}x, raw encode {out['encode_speedup']:.2f}x")
+    for name in [n for n in embedders if n != "torch" and "torch" in out]:
+        sfx = "" if name == "onnx" else f"_{name}"      # the default encoder's figures carry no suffix
+        out[f"index_speedup{sfx}"] = out[name]["index_chunks_per_s"] / out["torch"]["index_chunks_per_s"]
+        out[f"encode_speedup{sfx}"] = out[name]["encode_chunks_per_s"] / out["torch"]["encode_chunks_per_s"]
+        log(f"  {name}/torch: indexing {out[f'index_speedup{sfx}']:.2f}x, raw encode {out[f'encode_speedup{sfx}']:.2f}x")
     return out
 
 
@@ -111,12 +112,13 @@ def retrieval_quality(embedders: dict, work: Path, root: Path, top_k: int = 8) -
             s = out[f"{set_name}_{name}"]
             log(f"  quality {set_name} {name}: hybrid recall@{top_k} {s['hybrid']['recall@8']:.3f} MRR "
                 f"{s['hybrid']['mrr']:.3f}; dense recall@{top_k} {s['dense']['recall@8']:.3f} MRR {s['dense']['mrr']:.3f}")
-    if {"onnx", "torch"} <= set(embedders):
-        deltas = {f"{s}_{kind}_{m}": 100 * (out[f"{s}_onnx"][kind][m] - out[f"{s}_torch"][kind][m])
+    for enc in [n for n in embedders if n != "torch" and "torch" in embedders]:
+        sfx = "" if enc == "onnx" else f"_{enc}"
+        deltas = {f"{s}_{kind}_{m}": 100 * (out[f"{s}_{enc}"][kind][m] - out[f"{s}_torch"][kind][m])
                   for s, *_ in sets for kind in ("hybrid", "dense") for m in ("recall@8", "mrr")}
-        out["deltas_pts"] = deltas
-        out["max_abs_delta_pts"] = max(abs(v) for v in deltas.values())
+        out[f"deltas_pts{sfx}"] = deltas
+        out[f"max_abs_delta_pts{sfx}"] = max(abs(v) for v in deltas.values())
         # The goal: what answering reads (hybrid retrieval) loses, at most, on any set and measure.
-        out["max_hybrid_loss_pts"] = max(0.0, *(-v for k, v in deltas.items() if "_hybrid_" in k))
-        log("  onnx - torch (points): " + ", ".join(f"{k} {v:+.1f}" for k, v in deltas.items()))
+        out[f"max_hybrid_loss_pts{sfx}"] = max(0.0, *(-v for k, v in deltas.items() if "_hybrid_" in k))
+        log(f"  {enc} - torch (points): " + ", ".join(f"{k} {v:+.1f}" for k, v in deltas.items()))
     return out

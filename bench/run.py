@@ -26,6 +26,8 @@ GOALS: dict[str, tuple[str, float | None, str, str]] = {
     "index_vs_encode_ratio": (">=", 0.85, "", "{:.3f}"),
     "index_onnx_vs_torch_speedup": (">=", 2, "x", "{:.2f}"),   # the same articles indexed by each encoder
     "encoder_quality_delta_pts": ("<=", 1, "pts", "{:.1f}"),   # largest recall@8 / MRR loss of onnx vs torch (hybrid), points
+    "index_onnx_int8_vs_torch_speedup": (">=", None, "x", "{:.2f}"),   # the opt-in int8 encoder
+    "encoder_quality_delta_pts_onnx_int8": ("<=", None, "pts", "{:.1f}"),
     "reindex_unchanged_fraction": ("<=", 0.05, "", "{:.4f}"),
     "retrieve_p50_ms_100k": ("<=", 50, "ms", "{:.1f}"),
     "retrieve_p50_ms_server": ("<=", None, "ms", "{:.1f}"),
@@ -198,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
 
     index_env = IndexSettings.from_env()
     embedder = get_embedder(index_env)   # SOURCEBOOK_ENCODER's, the default one unless set
-    embedders = {name: get_embedder(index_env.with_(encoder=name)) for name in ("torch", "onnx")}
-    other = "torch" if index_env.encoder == "onnx" else "onnx"
+    embedders = {name: get_embedder(index_env.with_(encoder=name)) for name in ("torch", "onnx", "onnx-int8")}
+    other = "torch" if index_env.encoder != "torch" else "onnx"
     results["encoder"] = {"name": index_env.encoder, "id": embedder.id}
     log(f"encoder: {index_env.encoder} ({embedder.id})")
     golden = load_golden(ROOT / "seeds" / "golden.jsonl")
@@ -248,10 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         r = encoder_speed(corpus, work, embedders, args.encoder_articles)
         raw["encoder_speed"] = r
         results["index_onnx_vs_torch_speedup"] = r.get("index_speedup")
+        results["index_onnx_int8_vs_torch_speedup"] = r.get("index_speedup_onnx-int8")
         q = retrieval_quality(embedders, work, ROOT, top_k)
         raw["encoder_quality"] = q
         results["encoder_quality_delta_pts"] = q.get("max_hybrid_loss_pts")
         results["encoder_quality_max_abs_delta_pts_any"] = q.get("max_abs_delta_pts")   # dense-only included
+        results["encoder_quality_delta_pts_onnx_int8"] = q.get("max_hybrid_loss_pts_onnx-int8")
 
     if "encoders" in args.only:
         step("encoders", do_encoders)

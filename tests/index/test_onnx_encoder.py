@@ -1,5 +1,5 @@
-"""The int8 ONNX encoder against the torch one (the real models), its export, and what an
-index does when the encoder changes. Speed is the bench's business, not these tests'."""
+"""The ONNX encoders (float32, the default, and int8) against the torch one (the real models),
+their export, and what an index does when the encoder changes. Speed is the bench's business, not these tests'."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ import pytest
 
 from index import IndexSettings, build_index, open_store
 from index.embed import TORCH_ID, TorchEmbedder, get_embedder
-from index.embed_onnx import ONNX_ID, OnnxEmbedder
+from index.embed_onnx import ONNX_ID, ONNX_INT8_ID, OnnxEmbedder
 from index.encoder_export import ensure_onnx_encoder, export_path, is_valid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,38 +31,47 @@ def torch_embedder():
     return TorchEmbedder()
 
 
+# Least cosine to the torch vector: the float32 export is the same computation; int8 is close.
+MIN_COS = {ONNX_ID: 0.9999, ONNX_INT8_ID: 0.98}
+
+
 @pytest.fixture(scope="module")
 def onnx_embedder():
     return get_embedder(IndexSettings(encoder="onnx"))
 
 
-def test_sentence_vectors_match_torch(onnx_embedder, torch_embedder):
-    texts = _sentences()
-    a, b = onnx_embedder.encode(texts), torch_embedder.encode(texts)
+@pytest.fixture(scope="module", params=["onnx", "onnx-int8"])
+def any_onnx(request):
+    return get_embedder(IndexSettings(encoder=request.param))
+
+
+def test_sentence_vectors_match_torch(any_onnx, torch_embedder):
+    texts, least = _sentences(), MIN_COS[any_onnx.id]
+    a, b = any_onnx.encode(texts), torch_embedder.encode(texts)
     assert a.shape == b.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
     cos = (a * b).sum(1)
     worst = int(cos.argmin())
-    assert cos.min() >= 0.98, f"{texts[worst]!r}: cosine {cos[worst]:.4f} to the torch vector"
+    assert cos.min() >= least, f"{texts[worst]!r}: cosine {cos[worst]:.4f} to the torch vector"
     # Alone, as a question is embedded: int8 activations are scaled per batch, so a text's vector
     # moves a little with its batch-mates; it must stay close to torch's either way.
-    alone = np.vstack([onnx_embedder.encode([t]) for t in texts])
+    alone = np.vstack([any_onnx.encode([t]) for t in texts])
     cos = (alone * b).sum(1)
     worst = int(cos.argmin())
-    assert cos.min() >= 0.98, f"{texts[worst]!r} alone: cosine {cos[worst]:.4f} to the torch vector"
+    assert cos.min() >= least, f"{texts[worst]!r} alone: cosine {cos[worst]:.4f} to the torch vector"
     # Rankings agree too: each question's nearest seed line is the same under both encoders.
     n_lines = len(texts) - sum(1 for _ in (SEEDS / "golden.jsonl").read_text().splitlines() if _.strip())
     same = ((a[n_lines:] @ a[:n_lines].T).argmax(1) == (b[n_lines:] @ b[:n_lines].T).argmax(1)).mean()
     assert same >= 0.9
 
 
-def test_word_vectors_and_token_counts_match_torch(onnx_embedder, torch_embedder):
+def test_word_vectors_and_token_counts_match_torch(any_onnx, torch_embedder):
     texts = _sentences()[:40] + ["Rheinmetall's CEO, Armin Papperger, said: \"£400m!\"", "naïve café-owners"]
-    for (wa, va), (wb, vb), text in zip(onnx_embedder.word_vectors(texts), torch_embedder.word_vectors(texts), texts):
+    for (wa, va), (wb, vb), text in zip(any_onnx.word_vectors(texts), torch_embedder.word_vectors(texts), texts):
         assert wa == wb, text
         assert all(w in text for w in wa)
         assert ((va * vb).sum(1) >= 0.95).all(), text
-    assert onnx_embedder.count_tokens(texts) == torch_embedder.count_tokens(texts)
+    assert any_onnx.count_tokens(texts) == torch_embedder.count_tokens(texts)
 
 
 def test_onnx_path_imports_neither_torch_nor_sentence_transformers(onnx_embedder):
@@ -100,6 +109,8 @@ def test_export_is_made_once_and_remade_when_damaged(tmp_path, caplog):
     assert target == export_path(tmp_path) and is_valid(target)
     made = target.stat().st_mtime_ns
     assert ensure_onnx_encoder(tmp_path) == target and target.stat().st_mtime_ns == made  # not re-exported
+    f32 = ensure_onnx_encoder(tmp_path, int8=False)     # the default encoder's own file, apart
+    assert f32 != target and f32.stat().st_size > target.stat().st_size
 
     data = bytearray(target.read_bytes())
     data[len(data) // 2: len(data) // 2 + 64] = b"\0" * 64      # same size, damaged bytes
@@ -111,7 +122,7 @@ def test_export_is_made_once_and_remade_when_damaged(tmp_path, caplog):
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]  # no temporary files left
 
     target.unlink()
-    e = OnnxEmbedder(tmp_path)
+    e = OnnxEmbedder(tmp_path, int8=True)
     assert e.encode(["The export is made again when missing."]).shape == (1, 384) and is_valid(target)
 
 
@@ -126,11 +137,13 @@ def _vectors(settings: IndexSettings) -> dict[str, np.ndarray]:
     return dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
 
 
-def test_switching_encoders_re_embeds_the_whole_index(tmp_path, onnx_embedder, torch_embedder, seeds_copy):
+def test_switching_encoders_re_embeds_the_whole_index(tmp_path, torch_embedder, seeds_copy):
+    # int8, whose vectors differ visibly from torch's (float32 ONNX gives torch's own vectors)
+    int8 = get_embedder(IndexSettings(encoder="onnx-int8"))
     settings = IndexSettings(home=tmp_path / "h")
-    first = build_index([seeds_copy], settings=settings, embedder=onnx_embedder)
+    first = build_index([seeds_copy], settings=settings, embedder=int8)
     store = open_store(settings)
-    assert store.encoder() == ONNX_ID
+    assert store.encoder() == ONNX_INT8_ID
     onnx_vecs = _vectors(settings)
 
     # Another folder is indexed with the other encoder: every chunk is re-embedded, none lost.
