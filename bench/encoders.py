@@ -90,9 +90,12 @@ def retrieval_quality(embedders: dict, work: Path, root: Path, top_k: int = 8) -
     def gold_story(item, c) -> bool:
         return c.source == item["story"] and any(a.lower() in c.text.lower() for a in item["answers"])
 
-    sets = [("golden", root / "seeds", golden, gold_golden),
-            ("newsqa_dev", data / "newsqa-dev" / "corpus", dev("newsqa-dev"), gold_story),
-            ("squad_dev", data / "squad2-dev" / "corpus", dev("squad2-dev"), gold_story)]
+    sets = [("golden", root / "seeds", golden, gold_golden)]
+    for set_name, folder in (("newsqa_dev", "newsqa-dev"), ("squad_dev", "squad2-dev")):
+        if (data / folder / "questions.jsonl").is_file():
+            sets.append((set_name, data / folder / "corpus", dev(folder), gold_story))
+        else:   # a clone without the development data beside it (CI): the golden set only
+            log(f"encoders: no {data / folder}: its retrieval quality is not measured")
     out: dict = {}
     for name, emb in embedders.items():
         for set_name, folder, items, gold in sets:

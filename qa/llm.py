@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
+from llama_index.core.llms import ChatMessage
+
 log = logging.getLogger(__name__)
 Messages = list[dict[str, str]]
 
@@ -39,9 +41,7 @@ def complete(llm: LLM, messages: Messages, max_tokens: int = 160, stop: list[str
 IM_END = "<|im_end|>"
 
 
-def _message(role: str, content: str):
-    from llama_index.core.llms import ChatMessage
-
+def _message(role: str, content: str) -> ChatMessage:
     return ChatMessage(role=role, content=content)
 
 
@@ -139,10 +139,15 @@ class OpenAICompatible:
         self.name = f"{model}@{base_url}"
         self.base_url, self.model, self.timeout, self.n_ctx = base_url.rstrip("/"), model, timeout, n_ctx
         self._llm = None
+        self._lock = threading.Lock()
 
     @property
     def llamaindex(self):
         """The LlamaIndex `OpenAILike` for this server."""
+        with self._lock:
+            return self._make()
+
+    def _make(self):
         if self._llm is None:
             from llama_index.llms.openai_like import OpenAILike
 

@@ -277,9 +277,14 @@ class Pipeline:
 _pipelines: dict[QASettings, Pipeline] = {}
 
 
+_pipelines_lock = threading.Lock()
+
+
 def default_pipeline(settings: QASettings) -> Pipeline:
-    """One pipeline per settings in the process, so models and caches load once."""
-    pipe = _pipelines.get(settings)
-    if pipe is None:
-        pipe = _pipelines[settings] = Pipeline(settings)
-    return pipe
+    """One pipeline per settings in the process, so models and caches load once (the chat's
+    warm-up thread and its first requests ask for it at the same moment)."""
+    with _pipelines_lock:
+        pipe = _pipelines.get(settings)
+        if pipe is None:
+            pipe = _pipelines[settings] = Pipeline(settings)
+        return pipe

@@ -7,6 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+# LlamaIndex is imported here, once, when the answering layer loads: imported for the first time
+# by several request threads at once, its circular imports fail ("partially initialized module").
+import llama_index.retrievers.bm25  # noqa: F401  (index/keyword.py's BM25Retriever)
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.vector_stores import FilterOperator  # noqa: F401  (index/keyword.py's filters)
 
 from index.chunking import Chunk
 from index.embed import Embedder
@@ -24,9 +31,6 @@ def dense_retriever(store: Store, embedder: Embedder, k: int, sources: frozenset
     """A LlamaIndex retriever of the k chunks nearest the query in the store's vector
     collection (the query bundle's embedding when it has one); with `sources`, only chunks
     of those articles."""
-    from llama_index.core.retrievers import BaseRetriever
-    from llama_index.core.schema import NodeWithScore
-
     class ChunkVectorRetriever(BaseRetriever):
         def _retrieve(self, query_bundle):
             vector = query_bundle.embedding
@@ -48,9 +52,6 @@ class HybridRetriever:
     def fusion(self, sources: frozenset[str] | None = None):
         """The LlamaIndex retriever this answers with: dense and BM25, each `3 × top_k` deep,
         fused by reciprocal rank (k = 60) into the top_k chunks."""
-        from llama_index.core.llms import MockLLM
-        from llama_index.core.retrievers import QueryFusionRetriever
-
         depth = self.top_k * 3
         return QueryFusionRetriever(
             [dense_retriever(self.store, self.embedder, depth, sources),
@@ -62,8 +63,6 @@ class HybridRetriever:
     def retrieve(self, query: str, query_vector: np.ndarray | None = None,
                  sources: frozenset[str] | None = None) -> list[Hit]:
         """The top chunks for a query; with `sources`, only chunks of those articles."""
-        from llama_index.core.schema import QueryBundle
-
         if sources is not None and not sources:
             return []
         if self.store.count_chunks() == 0:
