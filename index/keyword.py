@@ -3,6 +3,7 @@
 `tokenize` is the word folding the evidence features use."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -51,8 +52,6 @@ class KeywordIndex:
     frequencies under `tokenize`, which weigh question words in the evidence features."""
 
     def __init__(self, chunks: list[Chunk], persist_dir: Path | None = None) -> None:
-        import logging
-
         # bm25s forces its logger to DEBUG at import; keep it quiet unless asked.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.ids = [c.id for c in chunks]
@@ -95,6 +94,7 @@ class KeywordIndex:
         return [(n.node.node_id, float(n.score)) for n in found]
 
 
+@functools.cache
 def _matching_retriever():
     """BM25Retriever that leaves out chunks sharing no word with the query (bm25s returns k
     chunks whatever their score, and rank fusion would credit them)."""

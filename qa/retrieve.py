@@ -27,20 +27,22 @@ class Hit:
     score: float          # fused reciprocal-rank score
 
 
-def dense_retriever(store: Store, embedder: Embedder, k: int, sources: frozenset[str] | None = None):
+class ChunkVectorRetriever(BaseRetriever):
     """A LlamaIndex retriever of the k chunks nearest the query in the store's vector
     collection (the query bundle's embedding when it has one); with `sources`, only chunks
     of those articles."""
-    class ChunkVectorRetriever(BaseRetriever):
-        def _retrieve(self, query_bundle):
-            vector = query_bundle.embedding
-            vector = np.asarray(vector, dtype=np.float32) if vector is not None else \
-                embedder.encode([query_bundle.query_str])[0]
-            found = store.query_vectors(vector, k, sources)
-            chunks = store.chunks_by_id([i for i, _ in found])
-            return [NodeWithScore(node=chunk_node(chunks[i]), score=s) for i, s in found if i in chunks]
 
-    return ChunkVectorRetriever()
+    def __init__(self, store: Store, embedder: Embedder, k: int, sources: frozenset[str] | None = None) -> None:
+        super().__init__()
+        self.store, self.embedder, self.k, self.sources = store, embedder, k, sources
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        vector = query_bundle.embedding
+        vector = np.asarray(vector, dtype=np.float32) if vector is not None else \
+            self.embedder.encode([query_bundle.query_str])[0]
+        found = self.store.query_vectors(vector, self.k, self.sources)
+        chunks = self.store.chunks_by_id([i for i, _ in found])
+        return [NodeWithScore(node=chunk_node(chunks[i]), score=s) for i, s in found if i in chunks]
 
 
 class HybridRetriever:
@@ -54,7 +56,7 @@ class HybridRetriever:
         fused by reciprocal rank (k = 60) into the top_k chunks."""
         depth = self.top_k * 3
         return QueryFusionRetriever(
-            [dense_retriever(self.store, self.embedder, depth, sources),
+            [ChunkVectorRetriever(self.store, self.embedder, depth, sources),
              self.store.keywords().retriever(depth, sources)],
             mode="reciprocal_rerank", similarity_top_k=self.top_k, num_queries=1, use_async=False,
             # num_queries=1: no generated sub-queries, so the fusion never calls its LLM.
