@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import Chunk, chunk_article
+from .chunking import Chunk, article_sentences, chunk_article, sentences_in
 from .embed import Embedder, get_embedder
 from .loaders import SUPPORTED, Article, LoadError, content_hash, load_bytes
 from .settings import IndexSettings
@@ -159,13 +159,24 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
         store.set_encoder(f"{embedder.id} (re-embedding, incomplete)")
         todo = kept + new_chunks
     else:
-        have = store.existing_vector_ids([c.id for c in new_chunks]) if new_chunks else set()
+        ids = [c.id for c in new_chunks]
+        have = store.existing_vector_ids(ids) & store.ids_with_sentence_vectors(ids) if new_chunks else set()
         todo = [c for c in new_chunks if c.id not in have]
+        # An index made before sentence vectors were stored gets them, once.
+        changing = {a.source for a, _, _ in upserts} | set(removals)
+        older = [c for c in store.chunks_without_sentence_vectors() if c.source not in changing]
+        if older:
+            log.info("this index predates stored sentence vectors: adding them to its %d chunks", len(older))
+            todo += older
     if todo:
         log.info("embedding %d chunks", len(todo))
+        sentences = {a.source: article_sentences(a) for a, _, _ in upserts}
+        for source in {c.source for c in todo} - sentences.keys():
+            art = store.get_article(source)
+            sentences[source] = article_sentences(art) if art else []
         embedder.load()  # outside the timed part: chunks/s is the indexing rate
         t_embed = time.perf_counter()
-        _embed_and_store(store, embedder, todo, settings.batch_size, progress)
+        _embed_and_store(store, embedder, todo, sentences, settings.batch_size, progress)
         report.embed_seconds = time.perf_counter() - t_embed
     report.chunks_embedded = len(todo)
 
@@ -183,7 +194,10 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     return report
 
 
-def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], batch_size: int, progress: bool) -> None:
+def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk],
+                     sentences: dict[str, list[tuple[int, int]]], batch_size: int, progress: bool) -> None:
+    """Each chunk's vector and, from the same pass, its sentences' (answering reads those, so it
+    never embeds article text: see Embedder.encode_with_spans)."""
     from tqdm import tqdm
 
     # Embed in slices so a long run writes vectors as it goes and shows steady progress; longest
@@ -196,8 +210,12 @@ def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], batc
     with tqdm(total=len(chunks), unit="chunk", desc="Embedding", disable=not progress) as bar:
         for i in range(0, len(chunks), step):
             part = chunks[i:i + step]
-            vecs = embedder.encode([c.embed_text for c in part], batch_size=batch_size)
+            spans = [sentences_in(c, sentences.get(c.source, [])) for c in part]
+            # The sentence spans in the text the model reads (the title comes first).
+            shifted = [[(s + len(c.title) + 1, e + len(c.title) + 1) for s, e in sp] for c, sp in zip(part, spans)]
+            vecs, svecs = embedder.encode_with_spans([c.embed_text for c in part], shifted, batch_size=batch_size)
             store.add_vectors(part, vecs)
+            store.add_sentence_vectors(part, spans, svecs)
             bar.update(len(part))
             done, now = i + len(part), time.perf_counter()
             if not progress and now - said > 30 and done < len(chunks):  # a log line when no bar shows

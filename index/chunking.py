@@ -42,10 +42,21 @@ def _crosses(holes: list[tuple[int, int]], a: int, b: int) -> bool:
     return any(a <= hs and he <= b for hs, he in holes)
 
 
+def article_sentences(article: Article) -> list[tuple[int, int]]:
+    """The article's sentences (boilerplate lines left out): what chunks are made of and
+    what answers quote."""
+    return subtract_spans(sentence_spans(article.text), list(article.boilerplate))
+
+
+def sentences_in(chunk: Chunk, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The article's sentences lying wholly inside the chunk, relative to the chunk's start."""
+    return [(s - chunk.start, e - chunk.start) for s, e in sentences if s >= chunk.start and e <= chunk.end]
+
+
 def chunk_article(article: Article, max_tokens: int = 200, overlap: int = 1,
                   count_tokens: TokenCounter = approx_tokens) -> list[Chunk]:
     text = article.text
-    spans = subtract_spans(sentence_spans(text), list(article.boilerplate))
+    spans = article_sentences(article)
     if not spans:
         return []
     budget = max_tokens - count_tokens([article.title])[0] - 2

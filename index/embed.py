@@ -65,17 +65,28 @@ class TorchEmbedder(Embedder):
                                 convert_to_numpy=True, normalize_embeddings=True)
         return vecs.astype(np.float32, copy=False)
 
-    def word_vectors(self, texts: list[str], batch_size: int = 32) -> list[tuple[list[str], np.ndarray]]:
+    def _encoded(self, texts: list[str]):
+        """The tokenizer's encoding, each token's character offsets and the last layer."""
         import torch
 
-        model, out = self.model, []
+        model = self.model
+        with torch.inference_mode():
+            enc = model.tokenizer(texts, padding=True, truncation=True, max_length=model.max_seq_length,
+                                  return_tensors="pt", return_offsets_mapping=True)
+            offsets = [[tuple(o) for o in row] for row in enc.pop("offset_mapping").tolist()]
+            hidden = model[0](dict(enc))["token_embeddings"].float().numpy()
+        return enc, offsets, hidden
+
+    def _tokens(self, texts: list[str]):
+        enc, offsets, hidden = self._encoded(texts)
+        return offsets, enc["attention_mask"].numpy(), hidden
+
+    def word_vectors(self, texts: list[str], batch_size: int = 32) -> list[tuple[list[str], np.ndarray]]:
+        out = []
         for b in range(0, len(texts), batch_size):
             batch = texts[b:b + batch_size]
-            with self._run, torch.inference_mode():
-                enc = model.tokenizer(batch, padding=True, truncation=True, max_length=model.max_seq_length,
-                                      return_tensors="pt", return_offsets_mapping=True)
-                offsets = enc.pop("offset_mapping").tolist()
-                tokens = model[0](dict(enc))["token_embeddings"].float().numpy()
+            with self._run:
+                enc, offsets, tokens = self._encoded(batch)
             out.extend(merge_word_pieces(text, enc.word_ids(i), offsets[i], tokens[i]) for i, text in enumerate(batch))
         return out
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed_base import DIM, MAX_TOKENS, Embedder, merge_word_pieces, model_folder
+from .embed_base import DIM, MAX_TOKENS, Embedder, mean_pool, merge_word_pieces, model_folder
 from .encoder_export import INPUTS, ensure_onnx_encoder
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,10 @@ class OnnxEmbedder(Embedder):
         feeds = dict(zip(INPUTS, (ids, mask, np.zeros_like(ids))))
         return encs, mask, self._session.run(["last_hidden_state"], feeds)[0]
 
+    def _tokens(self, texts: list[str]):
+        encs, mask, hidden = self._hidden(texts)
+        return [e.offsets for e in encs], mask, hidden
+
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
@@ -88,9 +92,7 @@ class OnnxEmbedder(Embedder):
             idx = order[b:b + batch_size]
             with self._run:
                 _, mask, hidden = self._hidden([texts[i] for i in idx])
-            m = mask[..., None].astype(np.float32)
-            vecs = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
-            out[idx] = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+            out[idx] = mean_pool(hidden, mask)
         return out
 
     def word_vectors(self, texts: list[str], batch_size: int = 32) -> list[tuple[list[str], np.ndarray]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
+from .embed_base import DIM
 from .loaders import Article
 from .settings import IndexSettings
 
@@ -34,6 +35,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     "end" INTEGER NOT NULL, text TEXT NOT NULL, title TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY, spans TEXT NOT NULL, vecs BLOB NOT NULL);
 """
 
 
@@ -213,13 +216,60 @@ class Store:
     def delete_vectors(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 2000):
             self.collection.delete(ids=ids[i:i + 2000])
+            marks = ",".join("?" * len(ids[i:i + 2000]))
+            self.db.execute(f"DELETE FROM sentence_vectors WHERE chunk_id IN ({marks})", ids[i:i + 2000])
 
     def collect_garbage(self) -> int:
         """Delete vectors that no committed chunk references (left by a crashed run)."""
         live = set(self.chunk_ids())
         stale = [i for i in self.collection.get(include=[])["ids"] if i not in live]
         self.delete_vectors(stale)
+        self.db.execute("DELETE FROM sentence_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)")
         return len(stale)
+
+    # -- sentence vectors (one pass with the chunk's: see Embedder.encode_with_spans) -------
+    def add_sentence_vectors(self, chunks: list[Chunk], spans: list[list[tuple[int, int]]],
+                             vectors: list[np.ndarray]) -> None:
+        """Each chunk's sentence vectors, spans relative to the chunk's start (a chunk keeps its
+        content-derived id, and these, when its article moves it)."""
+        self.db.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?)",
+                            [(c.id, json.dumps(sp), v.astype(np.float16).tobytes())
+                             for c, sp, v in zip(chunks, spans, vectors)])
+
+    def sentence_vectors(self, source: str) -> dict[tuple[int, int], np.ndarray]:
+        """The stored vectors of an article's sentences by (start, end) in the article; a
+        sentence two chunks share gets the mean of its two readings."""
+        found: dict[tuple[int, int], list[np.ndarray]] = {}
+        rows = self.db.execute("SELECT c.start, v.spans, v.vecs FROM chunks c JOIN sentence_vectors v "
+                               "ON v.chunk_id = c.id WHERE c.source = ?", (source,))
+        for start, spans, blob in rows:
+            vecs = np.frombuffer(blob, dtype=np.float16).reshape(-1, DIM).astype(np.float32)
+            for (s, e), v in zip(json.loads(spans), vecs):
+                if v.any():
+                    found.setdefault((start + s, start + e), []).append(v)
+        out = {}
+        for key, vs in found.items():
+            v = vs[0] if len(vs) == 1 else np.mean(vs, axis=0)
+            out[key] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return out
+
+    def ids_with_sentence_vectors(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 900):
+            part = ids[i:i + 900]
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT chunk_id FROM sentence_vectors WHERE chunk_id IN ({marks})", part))
+        return found
+
+    def count_missing_sentence_vectors(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks WHERE id NOT IN "
+                               "(SELECT chunk_id FROM sentence_vectors)").fetchone()[0]
+
+    def chunks_without_sentence_vectors(self) -> list[Chunk]:
+        rows = self.db.execute('SELECT id, source, n, start, "end", text, title FROM chunks '
+                               "WHERE id NOT IN (SELECT chunk_id FROM sentence_vectors)")
+        return [Chunk(*r) for r in rows]
 
     # -- writing ---------------------------------------------------------------------------
     def mark_dirty(self, dirty: bool) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 from index.embed import Embedder
 from index.keyword import KeywordIndex, tokenize
 from index.store import Store
-from index.text import sentence_spans, subtract_spans
+from index.chunking import article_sentences
 
 from .align import FEATURES as ALIGN_FEATURES, WordVectors, alignment
 from .english import OPENS_ON_BEFORE, POINTS_BACK
@@ -92,27 +92,52 @@ class Evidence:
 
 
 class SentenceVectors:
-    """Embeddings of article spans, cached per process (sentences recur across questions)."""
+    """Embeddings of article spans, cached per process (sentences recur across questions).
 
-    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
-        self.embedder, self.size = embedder, size
+    A sentence's vector is the one indexing stored (read in its chunk, in the same pass as the
+    chunk: index/store.py), so answering embeds no article text; only a span indexing did not
+    store (a joined quote, a word, an index being re-embedded) is embedded here."""
+
+    def __init__(self, embedder: Embedder, store: Store | None = None, size: int = 50_000) -> None:
+        self.embedder, self.store, self.size = embedder, store, size
         self.words = WordVectors(embedder)
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, keys: list[tuple], texts: list[str]) -> np.ndarray:
+        """Vectors for spans keyed (source, start, end) (or anything else, e.g. ("word", w))
+        with their texts; a key counts with its text, so an edited article is read anew."""
+        full = [(k, t) for k, t in zip(keys, texts)]
         with self._lock:
-            missing = [i for i, k in enumerate(keys) if k not in self._cache]
+            missing = [i for i, k in enumerate(full) if k not in self._cache]
+        if missing and self.store is not None:
+            missing = self._stored(full, missing)
         if missing:
             vecs = self.embedder.encode([texts[i] for i in missing], batch_size=32)
             with self._lock:
                 for i, v in zip(missing, vecs):
-                    self._cache[keys[i]] = v
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
+                    self._cache[full[i]] = v
         with self._lock:
-            return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+            out = np.stack([self._cache[k] for k in full]) if keys else np.zeros((0, 384), np.float32)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+            return out
 
+    def _stored(self, full: list[tuple], missing: list[int]) -> list[int]:
+        """Fill the cache from the stored sentence vectors of the articles asked about; the
+        indices still missing."""
+        sources = {full[i][0][0] for i in missing if len(full[i][0]) == 3 and full[i][0][0] != "word"}
+        stored = {src: self.store.sentence_vectors(src) for src in sources}
+        left = []
+        with self._lock:
+            for i in missing:
+                (key, text) = full[i]
+                v = stored.get(key[0], {}).get(tuple(key[1:])) if len(key) == 3 else None
+                if v is None:
+                    left.append(i)
+                else:
+                    self._cache[full[i]] = v
+        return left
 
     def similarity(self, a: "Quote", b: "Quote") -> float:
         """Cosine of two quotes' embeddings."""
@@ -151,7 +176,7 @@ class Articles:
         with self._lock:
             view = self._views.get(key)
         if view is None:
-            spans = subtract_spans(sentence_spans(art.text), list(art.boilerplate))
+            spans = article_sentences(art)
             ann = self.nlp.annotate(art.text)
             per_sentence = []
             for s, e in spans:

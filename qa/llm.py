@@ -81,8 +81,11 @@ class LocalLlama:
                 self._llama = LlamaCPP(
                     model_path=str(self.model_path), temperature=0.0, context_window=self.n_ctx, verbose=False,
                     generate_kwargs={"top_k": 1},
+                    # No mmap: llama.cpp repacks the Q4_K weights into its own buffer for the CPU
+                    # kernels, and a mapped file keeps the original pages resident beside that
+                    # copy (1.85 GB resident mapped vs 1.24 GB read; the first token no slower).
                     model_kwargs={"n_threads": self.n_threads, "n_threads_batch": self.n_threads, "n_batch": 256,
-                                  "seed": 0},
+                                  "seed": 0, "use_mmap": False},
                     messages_to_prompt=chatml, completion_to_prompt=lambda text: chatml([_message("user", text)]))
             except (ValueError, RuntimeError, OSError) as exc:
                 raise LLMUnavailable(f"Cannot load the model {self.model_path} ({exc}); it may be truncated: "

@@ -66,7 +66,7 @@ class Pipeline:
         self.embedder = embedder or get_embedder(self.settings.index)
         self._llm = llm
         self._llm_error: str | None = None
-        self.vectors = SentenceVectors(self.embedder)
+        self.vectors = SentenceVectors(self.embedder, self.store)
         self.nlp = nlp or shared_nlp()
         self.head_typer = HeadTyper(self.embedder)
         self.articles = Articles(self.store, self.nlp)
@@ -117,6 +117,11 @@ class Pipeline:
         version = self.store.version()
         if self._checked_version != version:
             self.store.check()
+            if self.store.count_missing_sentence_vectors():
+                # An index from before sentence vectors were stored: add them once (logged), so
+                # answering never embeds article text.
+                with self._reembed_lock:
+                    build_index([], settings=self.settings.index, store=self.store, embedder=self.embedder)
             self._checked_version = version
 
     def warm_up(self, progress: Callable[[str], None] | None = None) -> float:

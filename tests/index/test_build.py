@@ -8,21 +8,9 @@ import time
 
 import pytest
 
-from index import IndexSettings, StoreError, build_index, get_article, list_articles
+from index import StoreError, build_index, get_article, list_articles
 from index.store import Store, forget_store
 from tests.conftest import ROOT, SEEDS
-
-
-@pytest.fixture
-def folder(tmp_path):
-    d = tmp_path / "articles"
-    shutil.copytree(SEEDS, d, ignore=shutil.ignore_patterns("*.jsonl"))
-    return d
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return IndexSettings(home=tmp_path / "data")
 
 
 def test_incremental_runs(folder, settings, embedder):

