@@ -145,21 +145,45 @@ class SentenceVectors:
         return float(v[0] @ v[1])
 
 
-@dataclass
 class ArticleView:
-    """What evidence needs of one article: its sentences, words and entities."""
-    source: str
-    title: str
-    published: str | None
-    text: str
-    spans: list[tuple[int, int]]
-    words: set[str]
-    tokens: set[str]                 # lemma tokens of the whole article
-    sentence_tokens: list[set[str]]  # lemma tokens of each sentence
-    entities: list[Entity]
+    """What evidence needs of one article: its sentences and words, and, for the sentences an
+    answer looks at, their lemma tokens and entities (spaCy), found on first use one sentence at
+    a time: a question reads a few sentences of each article it retrieves, not the whole of it
+    (which cost ~270 ms an article on first sight, most of an answer's time over a large index)."""
+
+    def __init__(self, source: str, title: str, published: str | None, text: str,
+                 spans: list[tuple[int, int]], nlp: NLP) -> None:
+        self.source, self.title, self.published, self.text, self.spans = source, title, published, text, spans
+        self.words = set(re.findall(r"\w+", text.lower()))
+        self.tokens = set(tokenize(text))             # of the whole article
+        self.nlp = nlp
+        self._starts = [s for s, _ in spans]
+        self._tokens: dict[int, set[str]] = {}        # sentence -> its lemma and word tokens
+        self._entities: dict[int, list[Entity]] = {}  # sentence -> its entities (article offsets)
+        self._lock = threading.Lock()
+
+    def prepare(self, sentences) -> None:
+        """Annotate these sentences (indices) now, in one batch, unless done already."""
+        with self._lock:
+            todo = sorted({i for i in sentences if 0 <= i < len(self.spans)} - self._tokens.keys())
+        if not todo:
+            return
+        found = self.nlp.annotate_many([self.text[self.spans[i][0]:self.spans[i][1]] for i in todo])
+        with self._lock:
+            for i, ann in zip(todo, found):
+                s, e = self.spans[i]
+                self._tokens[i] = set(tokenize(" ".join(ann.lemmas))) | set(tokenize(self.text[s:e]))
+                self._entities[i] = [Entity(x.text, x.label, x.start + s, x.end + s, x.counts) for x in ann.entities]
+
+    def sentence_tokens(self, i: int) -> set[str]:
+        """Lemma and word tokens of sentence i."""
+        self.prepare([i])
+        return self._tokens[i]
 
     def entities_in(self, s: int, e: int) -> list[Entity]:
-        return [x for x in self.entities if x.start >= s and x.end <= e]
+        lo, hi = max(0, bisect.bisect_right(self._starts, s) - 1), bisect.bisect_left(self._starts, e)
+        self.prepare(range(lo, hi))
+        return [x for i in range(lo, hi) for x in self._entities[i] if x.start >= s and x.end <= e]
 
 
 class Articles:
@@ -176,17 +200,9 @@ class Articles:
         with self._lock:
             view = self._views.get(key)
         if view is None:
-            spans = article_sentences(art)
-            ann = self.nlp.annotate(art.text)
-            per_sentence = []
-            for s, e in spans:
-                lo, hi = bisect.bisect_left(ann.starts, s), bisect.bisect_left(ann.starts, e)
-                per_sentence.append(set(tokenize(" ".join(ann.lemmas[lo:hi]))) | set(tokenize(art.text[s:e])))
-            view = ArticleView(source, art.title, art.published, art.text, spans,
-                               set(re.findall(r"\w+", art.text.lower())), set().union(*per_sentence),
-                               per_sentence, ann.entities)
+            view = ArticleView(source, art.title, art.published, art.text, article_sentences(art), self.nlp)
             with self._lock:
-                self._views[key] = view
+                view = self._views.setdefault(key, view)
                 while len(self._views) > self.size:
                     self._views.popitem(last=False)
         return view
@@ -258,6 +274,8 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     if not sents:
         return Evidence(question, [], [], features=features_for(question, None, [], views, keywords),
                         answerable=False, reason="nothing relevant was retrieved")
+    for view in views.values():   # the retrieved sentences and their neighbours, one batch an article
+        view.prepare({j for v, i in sents if v is view for j in (i - 1, i, i + 1)})
     weights = {t: keywords.idf(t) for t in question.terms}
     known = {t: w for t, w in weights.items() if t in keywords}
     texts = [v.text[v.spans[i][0]:v.spans[i][1]] for v, i in sents]
@@ -269,7 +287,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     quotes = []
     for (view, i), text, sim in zip(sents, texts, sims):
         s, e = view.spans[i]
-        toks = view.sentence_tokens[i]
+        toks = view.sentence_tokens(i)
         q = Quote(view.source, view.title, view.published, text, s, e, sim=float(sim), fit=_fit(known, toks),
                   article_text=view.text, sentence=i)
         prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
@@ -358,7 +376,7 @@ def _joined(q: Quote, view: ArticleView, first: int, last: int, known: dict[str,
     """The quote extended over sentences first..last (adjacent; one verbatim span). Its
     similarity is its sentences', weighted by length (as a mean-pooled embedding reads them)."""
     s, e = view.spans[first][0], view.spans[last][1]
-    toks = view.sentence_tokens[first] | view.sentence_tokens[last]
+    toks = view.sentence_tokens(first) | view.sentence_tokens(last)
     lengths = [view.spans[k][1] - view.spans[k][0] for k in (first, last)]
     sim = sum(n * float(sims[(view.source, k)]) for n, k in zip(lengths, (first, last))) / sum(lengths)
     return Quote(q.source, q.title, q.published, view.text[s:e], s, e, sim=sim,
@@ -421,7 +439,7 @@ def features_for(question: Question, top: Quote | None, quotes: list[Quote], vie
         f["article_fit"] = _fit(weights, view.tokens)
         # A near-miss often differs from its passage in one rare word: the rarest question
         # word the answering quote lacks, relative to the rarest question word.
-        quote_tokens = set().union(*(view.sentence_tokens[i] for i, (s, e) in enumerate(view.spans)
+        quote_tokens = set().union(*(view.sentence_tokens(i) for i, (s, e) in enumerate(view.spans)
                                      if s < top.end and e > top.start))
         known = {t: w for t, w in weights.items() if t in keywords}
         if known:

