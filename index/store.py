@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
 """
 
 
+_MISSING_SENTENCE_VECTORS = "FROM chunks WHERE id NOT IN (SELECT chunk_id FROM sentence_vectors)"
+
+
 class StoreError(RuntimeError):
     """The index is missing, corrupt or unreachable; the message says what to do."""
 
@@ -154,14 +157,15 @@ class Store:
         rows = self.db.execute('SELECT id, source, n, start, "end", text, title FROM chunks ORDER BY source, n')
         return [Chunk(*r) for r in rows]
 
-    def chunks_by_id(self, ids: list[str]) -> dict[str, Chunk]:
-        out: dict[str, Chunk] = {}
+    def _rows_in(self, select: str, ids: list[str]):
+        """Rows of `select` (a query ending in `IN`) for ids, in batches under SQLite's limit."""
         for i in range(0, len(ids), 900):
             part = ids[i:i + 900]
-            marks = ",".join("?" * len(part))
-            for r in self.db.execute(f'SELECT id, source, n, start, "end", text, title FROM chunks WHERE id IN ({marks})', part):
-                out[r[0]] = Chunk(*r)
-        return out
+            yield from self.db.execute(f"{select} ({','.join('?' * len(part))})", part)
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, Chunk]:
+        return {r[0]: Chunk(*r) for r in self._rows_in(
+            'SELECT id, source, n, start, "end", text, title FROM chunks WHERE id IN', ids)}
 
     def keywords(self):
         """This store's keyword index (index/keyword.py) at its current version: rebuilt only when
@@ -254,21 +258,13 @@ class Store:
         return out
 
     def ids_with_sentence_vectors(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(ids), 900):
-            part = ids[i:i + 900]
-            marks = ",".join("?" * len(part))
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT chunk_id FROM sentence_vectors WHERE chunk_id IN ({marks})", part))
-        return found
+        return {r[0] for r in self._rows_in("SELECT chunk_id FROM sentence_vectors WHERE chunk_id IN", ids)}
 
     def count_missing_sentence_vectors(self) -> int:
-        return self.db.execute("SELECT count(*) FROM chunks WHERE id NOT IN "
-                               "(SELECT chunk_id FROM sentence_vectors)").fetchone()[0]
+        return self.db.execute(f"SELECT count(*) {_MISSING_SENTENCE_VECTORS}").fetchone()[0]
 
     def chunks_without_sentence_vectors(self) -> list[Chunk]:
-        rows = self.db.execute('SELECT id, source, n, start, "end", text, title FROM chunks '
-                               "WHERE id NOT IN (SELECT chunk_id FROM sentence_vectors)")
+        rows = self.db.execute(f'SELECT id, source, n, start, "end", text, title {_MISSING_SENTENCE_VECTORS}')
         return [Chunk(*r) for r in rows]
 
     # -- writing ---------------------------------------------------------------------------

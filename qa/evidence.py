@@ -98,46 +98,48 @@ class SentenceVectors:
     chunk: index/store.py), so answering embeds no article text; only a span indexing did not
     store (a joined quote, a word, an index being re-embedded) is embedded here."""
 
-    def __init__(self, embedder: Embedder, store: Store | None = None, size: int = 50_000) -> None:
-        self.embedder, self.store, self.size = embedder, store, size
+    def __init__(self, embedder: Embedder, store: Store | None = None, size: int = 50_000,
+                 articles: int = 500) -> None:
+        self.embedder, self.store, self.size, self.n_articles = embedder, store, size, articles
         self.words = WordVectors(embedder)
-        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()   # embedded here
+        self._stored: OrderedDict[tuple[str, int], dict] = OrderedDict()  # (source, version) -> stored
         self._lock = threading.Lock()
 
     def get(self, keys: list[tuple], texts: list[str]) -> np.ndarray:
         """Vectors for spans keyed (source, start, end) (or anything else, e.g. ("word", w))
-        with their texts; a key counts with its text, so an edited article is read anew."""
+        with their texts. A stored sentence always gets its stored vector, anything else its
+        own embedding (cached with its text, so an edited article is read anew)."""
+        version = self.store.version() if self.store is not None and keys else 0
+        out: list[np.ndarray | None] = [self._stored_vector(k, version) for k in keys]
         full = [(k, t) for k, t in zip(keys, texts)]
         with self._lock:
-            missing = [i for i, k in enumerate(full) if k not in self._cache]
-        if missing and self.store is not None:
-            missing = self._stored(full, missing)
+            missing = [i for i, v in enumerate(out) if v is None and full[i] not in self._cache]
         if missing:
             vecs = self.embedder.encode([texts[i] for i in missing], batch_size=32)
             with self._lock:
                 for i, v in zip(missing, vecs):
                     self._cache[full[i]] = v
         with self._lock:
-            out = np.stack([self._cache[k] for k in full]) if keys else np.zeros((0, 384), np.float32)
+            out = [v if v is not None else self._cache[full[i]] for i, v in enumerate(out)]
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
-            return out
+        return np.stack(out) if out else np.zeros((0, 384), np.float32)
 
-    def _stored(self, full: list[tuple], missing: list[int]) -> list[int]:
-        """Fill the cache from the stored sentence vectors of the articles asked about; the
-        indices still missing."""
-        sources = {full[i][0][0] for i in missing if len(full[i][0]) == 3 and full[i][0][0] != "word"}
-        stored = {src: self.store.sentence_vectors(src) for src in sources}
-        left = []
+    def _stored_vector(self, key: tuple, version: int) -> np.ndarray | None:
+        """The vector indexing stored for a sentence keyed (source, start, end), if any."""
+        if self.store is None or len(key) != 3 or key[0] == "word":
+            return None
+        article = (key[0], version)
         with self._lock:
-            for i in missing:
-                (key, text) = full[i]
-                v = stored.get(key[0], {}).get(tuple(key[1:])) if len(key) == 3 else None
-                if v is None:
-                    left.append(i)
-                else:
-                    self._cache[full[i]] = v
-        return left
+            vectors = self._stored.get(article)
+        if vectors is None:
+            vectors = self.store.sentence_vectors(key[0])
+            with self._lock:
+                self._stored[article] = vectors
+                while len(self._stored) > self.n_articles:
+                    self._stored.popitem(last=False)
+        return vectors.get(tuple(key[1:]))
 
     def similarity(self, a: "Quote", b: "Quote") -> float:
         """Cosine of two quotes' embeddings."""
