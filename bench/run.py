@@ -32,7 +32,8 @@ GOALS: dict[str, tuple[str, float | None, str, str]] = {
     "retrieve_p50_ms_100k": ("<=", 50, "ms", "{:.1f}"),
     "retrieve_p50_ms_server": ("<=", None, "ms", "{:.1f}"),
     "extractive_ask_p50_ms": ("<=", 150, "ms", "{:.0f}"),
-    "extractive_ask_p50_ms_corpus": ("<=", 150, "ms", "{:.0f}"),  # not in the issue: the same over the whole corpus
+    "extractive_ask_p50_ms_corpus": ("<=", 100, "ms", "{:.0f}"),  # the same over the whole corpus (a cold cache)
+    "extractive_corpus_vs_seeds_ratio": ("<=", 2, "x", "{:.2f}"),   # corpus p50 / seeds p50, the same run
     "generative_ask_p50_s": ("<=", 6, "s", "{:.2f}"),
     "generative_ttft_p50_s": ("<=", 2.5, "s", "{:.2f}"),
     "first_useful_text_p50_s": ("<=", 0.3, "s", "{:.2f}"),   # the quotes shown before the model writes
@@ -272,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         rc = benches.extractive(qc, embedder, golden, 1, "extractive (whole corpus)")
         raw["extractive_corpus"] = rc
         results["extractive_ask_p50_ms_corpus"] = rc["p50_ms"]
+        results["extractive_corpus_vs_seeds_ratio"] = rc["p50_ms"] / r["p50_ms"]
 
         def prof() -> str:
             from qa.pipeline import Pipeline

@@ -1,5 +1,8 @@
-"""What answering reads of an article: the retrieved sentences and their neighbours, annotated
-(spaCy) on first use, one sentence at a time; never the whole article. Real models, real index."""
+"""What answering reads of an article: of the retrieved sentences, the READ_TOP best by
+similarity and plain-word overlap are annotated (spaCy) on first use, and the neighbours they are
+joined to; never the whole article. Real models, real index."""
+import qa.evidence as evidence
+import qa.nlp as nlp
 from qa.pipeline import Pipeline
 from qa.settings import QASettings
 
@@ -32,3 +35,22 @@ def test_evidence_does_not_depend_on_what_was_asked_before(seeded_settings):
     fresh = Pipeline(settings)
     assert _evidence(warm, QUESTIONS[-1]) == _evidence(fresh, QUESTIONS[-1])
     assert _evidence(fresh, QUESTIONS[0]) == _evidence(Pipeline(settings), QUESTIONS[0])
+
+
+def test_only_the_best_retrieved_sentences_are_read_closely(seeded_settings, monkeypatch):
+    annotated = []
+    real = nlp.NLP.annotate_many
+
+    def counting(self, texts):
+        annotated.extend(texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(nlp.NLP, "annotate_many", counting)
+    monkeypatch.setattr(evidence, "READ_TOP", 3)
+    ev = Pipeline(QASettings(index=seeded_settings.index, mode="extractive")).evidence(QUESTIONS[3])
+    assert len(ev.considered) > 3                    # more sentences retrieved than read closely
+    assert 0 < len(annotated) <= 2 * 3, annotated    # each read one, and a neighbour it is joined to
+    # The sentences read closely rank above the rest, and only they offer candidates.
+    assert all(q.candidates == () for q in ev.considered[3:])
+    assert all(q.score > r.score for q in ev.considered[:3] for r in ev.considered[3:])
+    assert any(q.text in t or t in q.text for q in ev.considered[:3] for t in annotated)
