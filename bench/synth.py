@@ -22,7 +22,7 @@ from index.chunking import Chunk
 from index.loaders import Article
 from index.store import Store, open_store
 
-SYNTH_VERSION = 1
+SYNTH_VERSION = 2   # 2: chunks written as LlamaIndex nodes (index/nodes.py)
 NOISE = 0.01  # per dimension; cosine to the original vector ~0.98
 
 
@@ -114,7 +114,10 @@ def build_synthetic(real: Store, home: Path, n_target: int) -> Store:
 def server_store(synth: Store, home: Path, port: int) -> Store:
     """A store whose vectors live on the Chroma server at `port` (its data folder persists
     between runs) with the same chunk rows as `synth`; vectors are uploaded when missing."""
-    settings = IndexSettings(home=home, chroma_host="127.0.0.1", chroma_port=port)
+    # The collection is named for the synthetic data's version: the server's data folder
+    # persists between runs, and an older version's vectors are not what this one measures.
+    settings = IndexSettings(home=home, chroma_host="127.0.0.1", chroma_port=port,
+                             collection=f"sourcebook_synth_v{SYNTH_VERSION}")
     from index.store import forget_store
 
     forget_store(settings)
@@ -132,7 +135,7 @@ def server_store(synth: Store, home: Path, port: int) -> Store:
             store.collection._client.delete_collection(settings.collection)  # a partial upload: start over
         except Exception:
             pass
-        store._collection = None
+        store._collection = store._vector_store = None
         ids = json.loads((synth.settings.home / "chunk_ids.json").read_text())
         vecs = np.load(synth.settings.home / "vectors.npy")
         rows = synth.chunks_by_id(ids)

@@ -11,35 +11,16 @@ import time
 from typing import Any
 
 from index.embed import Embedder
+from index.nodes import embed_model
 
 from qa.llm import LLM
 from qa.types import Answer, Citation
 
 
 def _llama_index_models(llm: LLM, embedder: Embedder):
-    from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
     from llama_index.core.llms.callbacks import llm_completion_callback
     from pydantic import PrivateAttr
-
-    class SharedEmbedding(BaseEmbedding):
-        _embedder: Any = PrivateAttr()
-
-        def __init__(self, emb: Embedder) -> None:
-            super().__init__(model_name="all-MiniLM-L6-v2")
-            self._embedder = emb
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return self._embedder.encode([query])[0].tolist()
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._embedder.encode([text])[0].tolist()
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return self._embedder.encode(texts).tolist()
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
 
     class SharedLLM(CustomLLM):
         _llm: Any = PrivateAttr()
@@ -64,7 +45,7 @@ def _llama_index_models(llm: LLM, embedder: Embedder):
                 acc += delta
                 yield CompletionResponse(text=acc, delta=delta)
 
-    return SharedLLM(llm), SharedEmbedding(embedder)
+    return SharedLLM(llm), embed_model(embedder)
 
 
 class Baseline:

@@ -98,6 +98,7 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     if isinstance(paths, (str, Path)):
         paths = [paths]
     report = IndexReport()
+    store.migrate_nodes()
     known = store.article_hashes()
 
     files: list[tuple[Path, Path]] = []
@@ -149,6 +150,7 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     crashed_before = store.is_dirty()
     store.mark_dirty(True)
     made_by = store.encoder()
+    moved: list[Chunk] = []   # kept vectors of changed articles: their nodes' offsets may have moved
     if made_by not in (None, embedder.id):
         # Every vector is remade, articles kept and changed alike: nothing is lost, nothing mixed.
         leaving = {a.source for a, _, _ in upserts} | set(removals)
@@ -162,23 +164,27 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
         ids = [c.id for c in new_chunks]
         have = store.existing_vector_ids(ids) & store.ids_with_sentence_vectors(ids) if new_chunks else set()
         todo = [c for c in new_chunks if c.id not in have]
+        moved = [c for c in new_chunks if c.id in have]
         # An index made before sentence vectors were stored gets them, once.
         changing = {a.source for a, _, _ in upserts} | set(removals)
         older = [c for c in store.chunks_without_sentence_vectors() if c.source not in changing]
         if older:
             log.info("this index predates stored sentence vectors: adding them to its %d chunks", len(older))
             todo += older
+    published = {a.source: a.published for a, _, _ in upserts}
     if todo:
         log.info("embedding %d chunks", len(todo))
         sentences = {a.source: article_sentences(a) for a, _, _ in upserts}
         for source in {c.source for c in todo} - sentences.keys():
             art = store.get_article(source)
             sentences[source] = article_sentences(art) if art else []
+            published[source] = art.published if art else None
         embedder.load()  # outside the timed part: chunks/s is the indexing rate
         t_embed = time.perf_counter()
-        _embed_and_store(store, embedder, todo, sentences, settings.batch_size, progress)
+        _embed_and_store(store, embedder, todo, sentences, published, settings.batch_size, progress)
         report.embed_seconds = time.perf_counter() - t_embed
     report.chunks_embedded = len(todo)
+    store.refresh_nodes(moved, published)   # before the commit, so a crash leaves them to redo
 
     old_ids = [i for s in [a.source for a, _, _ in upserts] + removals for i in store.chunk_ids(s)]
     store.commit(upserts, removals)
@@ -194,8 +200,8 @@ def build_index(paths: list[str | Path] | str | Path, *, settings: IndexSettings
     return report
 
 
-def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk],
-                     sentences: dict[str, list[tuple[int, int]]], batch_size: int, progress: bool) -> None:
+def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk], sentences: dict[str, list[tuple[int, int]]],
+                     published: dict[str, str | None], batch_size: int, progress: bool) -> None:
     """Each chunk's vector and, from the same pass, its sentences' (answering reads those, so it
     never embeds article text: see Embedder.encode_with_spans)."""
     from tqdm import tqdm
@@ -214,7 +220,7 @@ def _embed_and_store(store: Store, embedder: Embedder, chunks: list[Chunk],
             # The sentence spans in the text the model reads (the title comes first).
             shifted = [[(s + len(c.title) + 1, e + len(c.title) + 1) for s, e in sp] for c, sp in zip(part, spans)]
             vecs, svecs = embedder.encode_with_spans([c.embed_text for c in part], shifted, batch_size=batch_size)
-            store.add_vectors(part, vecs)
+            store.add_vectors(part, vecs, published)
             store.add_sentence_vectors(part, spans, svecs)
             bar.update(len(part))
             done, now = i + len(part), time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -53,6 +54,7 @@ class Store:
         self._local = threading.local()   # one SQLite connection per thread (Gradio answers in threads)
         self._conns: list[sqlite3.Connection] = []
         self._collection = None
+        self._vector_store = None
         self._lock = threading.RLock()
         self._keywords: tuple[tuple[int, int], object] | None = None   # ((version, chunks), KeywordIndex)
         self._keywords_lock = threading.Lock()
@@ -63,12 +65,15 @@ class Store:
         db = getattr(self._local, "db", None)
         if db is None:
             self.settings.home.mkdir(parents=True, exist_ok=True)
+            new = not self.settings.db_path.exists()
             try:
                 db = sqlite3.connect(self.settings.db_path, check_same_thread=False, timeout=30,
                                      isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
+                if new:   # a store made now writes its chunks as nodes from the first (see migrate_nodes)
+                    db.execute("INSERT OR IGNORE INTO meta VALUES ('nodes', '1')")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"The article store {self.settings.db_path} is corrupt ({exc}): {REBUILD_HINT}.") from None
             self._local.db = db
@@ -102,6 +107,17 @@ class Store:
                 raise StoreError(f"Cannot open {where} ({type(exc).__name__}: {exc}): {hint}.") from None
         return self._collection
 
+    @property
+    def vector_store(self):
+        """The chunk vectors as LlamaIndex's `ChromaVectorStore`: one `TextNode` a chunk
+        (index/nodes.py), written and queried through it."""
+        with self._lock:
+            if self._vector_store is None:
+                from llama_index.vector_stores.chroma import ChromaVectorStore
+
+                self._vector_store = ChromaVectorStore(chroma_collection=self._open_collection())
+            return self._vector_store
+
     def close(self) -> None:
         with self._lock:
             for db in self._conns:
@@ -109,6 +125,7 @@ class Store:
             self._conns.clear()
             self._local = threading.local()
         self._collection = None
+        self._vector_store = None
 
     # -- reading -------------------------------------------------------------------------
     def version(self) -> int:
@@ -195,27 +212,78 @@ class Store:
             found.update(self.collection.get(ids=ids[i:i + 1000], include=[])["ids"])
         return found
 
-    def add_vectors(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        step = 2000
-        for i in range(0, len(chunks), step):
-            part = chunks[i:i + step]
-            self.collection.upsert(ids=[c.id for c in part], embeddings=vectors[i:i + step],
-                                   metadatas=[{"source": c.source, "start": c.start, "end": c.end} for c in part])
+    def add_vectors(self, chunks: list[Chunk], vectors: np.ndarray,
+                    published: dict[str, str | None] | None = None) -> None:
+        """Each chunk's vector as a node (`ChromaVectorStore.add`); a chunk already there (an
+        index being re-embedded) is updated in place, never deleted first (a crash in between
+        would lose a live vector)."""
+        from .nodes import chunk_node
+
+        published = published or {}
+        nodes = [chunk_node(c, published.get(c.source) or "", v) for c, v in zip(chunks, vectors)]
+        present = self.existing_vector_ids([n.node_id for n in nodes])
+        fresh = [n for n in nodes if n.node_id not in present]
+        for i in range(0, len(fresh), 2000):
+            self.vector_store.add(fresh[i:i + 2000])
+        self._update_nodes([n for n in nodes if n.node_id in present])
+
+    def _update_nodes(self, nodes: list) -> None:
+        """Rewrite nodes in place. With an embedding, the whole record; without, the metadata
+        alone, the text kept inside it: the vector and document stay (Chroma would embed a
+        document sent without a vector with a model it downloads; never that), and an update of
+        metadata alone costs a ninth of a full one (no vector index work)."""
+        from .nodes import node_record
+
+        for i in range(0, len(nodes), 2000):
+            part = nodes[i:i + 2000]
+            ids = [n.node_id for n in part]
+            if all(n.embedding is not None for n in part):
+                records = [node_record(n) for n in part]
+                self.collection.update(ids=ids, embeddings=[n.embedding for n in part],
+                                       metadatas=[m for m, _ in records], documents=[d for _, d in records])
+            else:
+                self.collection.update(ids=ids, metadatas=[node_record(n, keep_text=True)[0] for n in part])
+
+    def refresh_nodes(self, chunks: list[Chunk], published: dict[str, str | None]) -> None:
+        """Rewrite the node of chunks whose vector is kept (the same text: a chunk's id is a hash
+        of its title and text) but whose offsets may have moved with an edit of their article."""
+        from .nodes import chunk_node
+
+        self._update_nodes([chunk_node(c, published.get(c.source) or "") for c in chunks])
+
+    def migrate_nodes(self) -> int:
+        """An index made before its vectors were LlamaIndex nodes (metadata: source and offsets
+        only) gets its nodes written in place, once; the vectors are kept. Returns how many."""
+        if self.db.execute("SELECT 1 FROM meta WHERE key='nodes'").fetchone():
+            return 0
+        chunks = self.all_chunks()
+        if chunks:
+            published = dict(self.db.execute("SELECT source, published FROM articles"))
+            log.info("writing the %d chunks of this index as LlamaIndex nodes (once; vectors kept; "
+                     "~2,000 chunks/s)", len(chunks))
+            for i in range(0, len(chunks), 20_000):
+                self.refresh_nodes(chunks[i:i + 20_000], published)
+                log.info("  %d of %d chunks written as nodes", min(i + 20_000, len(chunks)), len(chunks))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('nodes', '1')")
+        return len(chunks)
 
     def query_vectors(self, vector: np.ndarray, k: int,
                       sources: frozenset[str] | None = None) -> list[tuple[str, float]]:
         """Live chunk ids nearest to a unit vector, with cosine similarity; with `sources`,
         only chunks of those articles."""
+        from llama_index.core.vector_stores import (FilterOperator, MetadataFilter, MetadataFilters,
+                                                    VectorStoreQuery)
+
         total = self.collection.count()
         if total == 0 or sources is not None and not sources:
             return []
-        where = {"source": {"$in": sorted(sources)}} if sources is not None else None
-        res = self.collection.query(query_embeddings=[vector], n_results=min(total, k + 16), where=where,
-                                    include=["distances"])
-        ids, dists = res["ids"][0], res["distances"][0]
-        live = self.chunks_by_id(ids)
-        # Chroma's default space is squared L2; on unit vectors cos = 1 - d/2.
-        return [(i, 1.0 - d / 2.0) for i, d in zip(ids, dists) if i in live][:k]
+        filters = MetadataFilters(filters=[MetadataFilter(key="source", operator=FilterOperator.IN,
+                                                          value=sorted(sources))]) if sources is not None else None
+        res = self.vector_store.query(VectorStoreQuery(query_embedding=vector.tolist(), filters=filters,
+                                                       similarity_top_k=min(total, k + 16)))
+        live = self.chunks_by_id(res.ids)
+        # ChromaVectorStore scores exp(-d), d Chroma's squared L2; on unit vectors cos = 1 - d/2.
+        return [(i, 1.0 + math.log(max(s, 1e-300)) / 2.0) for i, s in zip(res.ids, res.similarities) if i in live][:k]
 
     def delete_vectors(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 2000):

@@ -9,6 +9,7 @@ from pathlib import Path
 from llama_index.core.base.llms.types import ChatMessage
 
 from index import get_article
+from index.store import Store
 from qa.engine import SourcebookChatEngine, SourcebookQueryEngine
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -61,3 +62,19 @@ def test_the_readme_example_runs_as_written(seeded_settings, monkeypatch, capsys
     exec(compile(block.group(1), "README example", "exec"), {})
     out = capsys.readouterr().out
     assert "Rheinmetall" in out and "400" in out
+
+
+def test_the_readme_index_example_runs_as_written(seeded_settings, monkeypatch, capsys):
+    block = re.search(r"<!-- llamaindex-index-example -->\n```python\n(.*?)```", README.read_text(), re.S)
+    assert block, "README lost its LlamaIndex index example"
+    monkeypatch.setenv("SOURCEBOOK_HOME", str(seeded_settings.index.home))
+    exec(compile(block.group(1), "README index example", "exec"), {})
+    out = capsys.readouterr().out
+    assert "Rheinmetall" in out
+    # Each hit printed as "source start end text": the text is the article's at those offsets.
+    store = Store(seeded_settings.index)
+    hits = re.findall(r"^(\S+\.txt) (\d+) (\d+) ", out, re.M)
+    assert len(hits) == 3
+    for source, start, end in hits:
+        text = store.get_article(source).text[int(start):int(end)]
+        assert f"{source} {start} {end} {text}" in out
