@@ -161,6 +161,50 @@ def extractive(settings, embedder, golden: list[dict], repeats: int, label: str)
     return out
 
 
+def llamaindex_overhead(settings, embedder, golden: list[dict], repeats: int) -> dict:
+    """What the LlamaIndex layer adds to an answer, on a warm pipeline (so model and cache
+    effects cancel): `SourcebookQueryEngine.query` against `Pipeline.ask` on the same
+    questions, alternated; and the fusion retriever (`QueryFusionRetriever` over the vector and
+    BM25 retrievers, nodes and all) against its two searches called directly."""
+    from llama_index.core.schema import QueryBundle
+
+    from qa.engine import SourcebookQueryEngine
+    from qa.pipeline import Pipeline
+
+    pipe = Pipeline(settings, embedder=embedder)
+    engine = SourcebookQueryEngine(pipe, mode="extractive")
+    questions = [g["question"] for g in golden if not g.get("history")]
+    for q in questions:       # warm every cache both paths read
+        pipe.ask(q, None, "extractive")
+    ask_t, engine_t, fused_t, direct_t = [], [], [], []
+    retriever, depth = pipe.retriever, pipe.retriever.top_k * 3
+    keywords = pipe.store.keywords()
+    for _ in range(repeats):
+        for q in questions:
+            t0 = time.perf_counter()
+            pipe.ask(q, None, "extractive")
+            t1 = time.perf_counter()
+            engine.query(q)
+            t2 = time.perf_counter()
+            ask_t.append(t1 - t0)
+            engine_t.append(t2 - t1)
+            vec = embedder.encode([q])[0]
+            t0 = time.perf_counter()
+            retriever.fusion().retrieve(QueryBundle(q, embedding=vec.tolist()))
+            t1 = time.perf_counter()
+            pipe.store.query_vectors(vec, depth)
+            keywords.search(q, depth)
+            t2 = time.perf_counter()
+            fused_t.append(t1 - t0)
+            direct_t.append(t2 - t1)
+    out = {"engine_ms": (p50(engine_t) - p50(ask_t)) * 1000, "ask_p50_ms": p50(ask_t) * 1000,
+           "retrieval_ms": (p50(fused_t) - p50(direct_t)) * 1000, "retrieval_p50_ms": p50(fused_t) * 1000,
+           "questions": len(questions), "passes": repeats}
+    log(f"  LlamaIndex layer: query engine +{out['engine_ms']:.2f} ms on a {out['ask_p50_ms']:.1f} ms answer; "
+        f"fusion retriever +{out['retrieval_ms']:.2f} ms on {out['retrieval_p50_ms']:.1f} ms")
+    return out
+
+
 def generative(settings, embedder, llm, items: list[dict]) -> dict:
     """Generative ask latency and time to first streamed text, one pass (a repeated prompt
     would be served from llama.cpp's prompt cache, which flatters every figure)."""

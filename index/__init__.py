@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from .build import IndexReport, build_index, remove_articles
 from .loaders import Article, LoadError
+from .runtime import RUNTIME, Runtime
 from .settings import IndexSettings
 from .store import Store, StoreError, open_store
 
-__all__ = ["Article", "IndexReport", "IndexSettings", "LoadError", "Store", "StoreError", "build_index",
+__all__ = ["Article", "IndexReport", "IndexSettings", "LoadError", "RUNTIME", "Runtime", "Store", "StoreError", "build_index",
            "get_article", "list_articles", "open_store", "remove_articles"]
 
 

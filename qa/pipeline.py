@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 from index import StoreError, build_index
 from index.embed import Embedder, get_embedder
+from index.runtime import RUNTIME, Runtime
 from index.store import Store, open_store
 
 from . import compose
@@ -60,14 +61,14 @@ def _default_seeds() -> Path | None:
 class Pipeline:
     def __init__(self, settings: QASettings, *, store: Store | None = None,
                  embedder: Embedder | None = None, llm: LLM | None = None, nlp: NLP | None = None,
-                 answer_model: answerability.AnswerabilityModel | None = None) -> None:
-        self.settings = settings
-        self.store = store or open_store(self.settings.index)
-        self.embedder = embedder or get_embedder(self.settings.index)
+                 answer_model: answerability.AnswerabilityModel | None = None, runtime: Runtime = RUNTIME) -> None:
+        self.settings, self.runtime = settings, runtime
+        self.store = store or open_store(self.settings.index, runtime)
+        self.embedder = embedder or get_embedder(self.settings.index, runtime)
         self._llm = llm
         self._llm_error: str | None = None
         self.vectors = SentenceVectors(self.embedder, self.store)
-        self.nlp = nlp or shared_nlp()
+        self.nlp = nlp or shared_nlp(runtime)
         self.head_typer = HeadTyper(self.embedder)
         self.articles = Articles(self.store, self.nlp)
         self._answer_model = answer_model
@@ -84,12 +85,18 @@ class Pipeline:
     def llm(self, required: bool = False) -> LLM | None:
         if self._llm is None and self._llm_error is None:
             try:
-                self._llm = make_llm(self.settings)
+                self._llm = make_llm(self.settings, self.runtime)
             except LLMUnavailable as exc:
                 self._llm_error = str(exc)
         if self._llm is None and required:
             raise LLMUnavailable(self._llm_error or "No LLM configured.")
         return self._llm
+
+    def answer_model(self) -> answerability.AnswerabilityModel:
+        """The fitted answer model (passage ranker and answer-or-refuse): the one given, else
+        the runtime's copy of qa/answerability.json."""
+        return self._answer_model or self.runtime.shared(
+            "answer-model", answerability.WEIGHTS_FILE, lambda: answerability.load(answerability.WEIGHTS_FILE))
 
     def resolve_mode(self, mode: Mode | str | None = None, *, fallback: bool = False) -> ModeChoice:
         """The mode to answer in (see qa/modes.py), with this pipeline's LLM as the one available."""
@@ -184,12 +191,12 @@ class Pipeline:
         if timings is not None:
             timings["retrieve"] = time.perf_counter() - t0
         n_quotes = self.settings.n_quotes + (1 if question.open else 0)
-        ranker = (self._answer_model or answerability.load()).ranker if self.ranker == "fitted" else self.ranker
+        ranker = self.answer_model().ranker if self.ranker == "fitted" else self.ranker
         return gather(question, qvec, hits, self.articles, self.vectors, self.store.keywords(), n_quotes, ranker)
 
     def decide(self, ev: Evidence) -> Evidence:
         """Answer or refuse, by the model fitted on development data (evaluation/calibrate.py)."""
-        model = self._answer_model or answerability.load()
+        model = self.answer_model()
         if not ev.best:
             ev.answerable, ev.probability = False, 0.0
             return ev
@@ -281,17 +288,7 @@ class Pipeline:
         return answer
 
 
-_pipelines: dict[QASettings, Pipeline] = {}
-
-
-_pipelines_lock = threading.Lock()
-
-
-def default_pipeline(settings: QASettings) -> Pipeline:
-    """One pipeline per settings in the process, so models and caches load once (the chat's
-    warm-up thread and its first requests ask for it at the same moment)."""
-    with _pipelines_lock:
-        pipe = _pipelines.get(settings)
-        if pipe is None:
-            pipe = _pipelines[settings] = Pipeline(settings)
-        return pipe
+def default_pipeline(settings: QASettings, runtime: Runtime = RUNTIME) -> Pipeline:
+    """The runtime's pipeline for these settings (one each), so models and caches load once (the
+    chat's warm-up thread and its first requests ask for it at the same moment)."""
+    return runtime.shared("pipeline", settings, lambda: Pipeline(settings, runtime=runtime))

@@ -262,11 +262,13 @@ class SlowLLM:
 def test_stop_ends_the_answer_and_keeps_the_quotes(browser, served, ui_settings, store, viewport):
     from playwright.sync_api import expect
 
-    from qa.pipeline import Pipeline, _pipelines
+    from index.runtime import RUNTIME
+    from qa.pipeline import Pipeline
 
     generative = ui_settings.with_(mode="generative")
     llm = SlowLLM()
-    _pipelines[generative] = Pipeline(generative, llm=llm)     # the chat's pipeline for these settings
+    RUNTIME.forget("pipeline", generative)      # the chat's pipeline for these settings: this one
+    RUNTIME.shared("pipeline", generative, lambda: Pipeline(generative, llm=llm))
     try:
         url = served(settings=generative)
         ctx, pg = open_page(browser, url, viewport=viewport)
@@ -294,7 +296,7 @@ def test_stop_ends_the_answer_and_keeps_the_quotes(browser, served, ui_settings,
         expect(pg.locator("#sb-chat .sb-answer").last).to_contain_text("Stopped")
         ctx.close()
     finally:
-        _pipelines.pop(generative, None)
+        RUNTIME.forget("pipeline", generative)
 
 
 class FailsSecondTime:
@@ -314,10 +316,12 @@ class FailsSecondTime:
 def test_a_failed_regeneration_keeps_the_answer_there_was(browser, served, ui_settings, store):
     from playwright.sync_api import expect
 
-    from qa.pipeline import Pipeline, _pipelines
+    from index.runtime import RUNTIME
+    from qa.pipeline import Pipeline
 
     generative = ui_settings.with_(mode="generative")
-    _pipelines[generative] = Pipeline(generative, llm=FailsSecondTime())
+    RUNTIME.forget("pipeline", generative)
+    RUNTIME.shared("pipeline", generative, lambda: Pipeline(generative, llm=FailsSecondTime()))
     try:
         url = served(settings=generative)
         ctx, pg = open_page(browser, url)
@@ -337,7 +341,7 @@ def test_a_failed_regeneration_keeps_the_answer_there_was(browser, served, ui_se
         assert answers(pg) == first
         ctx.close()
     finally:
-        _pipelines.pop(generative, None)
+        RUNTIME.forget("pipeline", generative)
 
 
 def choose_articles(pg, *sources: str) -> None:
