@@ -48,10 +48,6 @@ class Runtime:
         with self._lock:
             return self._made.pop((kind, key), None)
 
-    def made(self, kind: str) -> list[object]:
-        with self._lock:
-            return [v for (k, _), v in self._made.items() if k == kind]
-
     def close(self) -> None:
         """Let every object go, closing those that can be (stores: their connections)."""
         with self._lock:

@@ -192,7 +192,7 @@ class ArticleView:
         """Word tokens of sentence i, without annotating it."""
         toks = self._plain.get(i)
         if toks is None:
-            toks = self._plain[i] = set(tokenize(self.text[self.spans[i][0]:self.spans[i][1]]))
+            toks = self._plain[i] = set(tokenize(self.sentence(i)))
         return toks
 
     def sentence_tokens(self, i: int) -> set[str]:
@@ -308,7 +308,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     known = {t: w for t, w in weights.items() if t in keywords}
     # Similarity of every sentence and of its neighbours (a joined quote reads as both).
     near = list(dict.fromkeys((v.source, j) for v, i in sents for j in (i - 1, i, i + 1) if 0 <= j < len(v.spans)))
-    near_text = [views[src].text[views[src].spans[j][0]:views[src].spans[j][1]] for src, j in near]
+    near_text = [views[src].sentence(j) for src, j in near]
     near_sim = dict(zip(near, vectors.get([(src, *views[src].spans[j]) for src, j in near], near_text) @ qvec))
     # Every sentence is first read on its words alone (no model run); the READ_TOP best are read
     # again closely (lemmas and entities, in one spaCy batch). A sentence read on its words alone

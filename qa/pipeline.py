@@ -124,8 +124,8 @@ class Pipeline:
         version = self.store.version()
         if self._checked_version != version:
             self.store.check()
-            if self.store.migrate_nodes():
-                log.info("this index's chunks are now LlamaIndex nodes in its vector store")
+            with self._reembed_lock:   # once, however many requests see the new version (it logs)
+                self.store.migrate_nodes()
             if self.store.count_missing_sentence_vectors():
                 # An index from before sentence vectors were stored: add them once (logged), so
                 # answering never embeds article text.

@@ -5,7 +5,7 @@ import threading
 import time
 
 from index.embed import get_embedder
-from index.runtime import RUNTIME, Runtime
+from index.runtime import Runtime
 from index.store import forget_store, open_store
 
 
@@ -56,8 +56,10 @@ def test_a_runtime_of_ones_own_is_isolated_and_closes_its_stores(settings):
     own.close()
     assert mine._conns == []                                # its connections closed
     assert open_store(settings, own) is not mine
+    process = open_store(settings)
     forget_store(settings)
-    assert RUNTIME.made("store") == [] or all(s.settings.home != settings.home for s in RUNTIME.made("store"))
+    assert open_store(settings) is not process              # forgotten: the next ask opens anew
+    forget_store(settings)
 
 
 def test_the_encoder_is_shared_per_encoder_and_model_folder(settings):
