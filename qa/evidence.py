@@ -36,15 +36,18 @@ from .retrieve import Hit
 
 MAX_OPEN_QUOTES = 3
 # How many passages, best first by similarity and overlap, the fitted ranker re-ranks with
-# word alignment (each costs one pass of the embedding model on first sight).
-ALIGN_TOP = 10
+# word alignment (each costs one pass of the embedding model on first sight, run while spaCy
+# reads). `python -m evaluation.sweep ALIGN_TOP 10 8 6 5` (2026-12-03, READ_TOP 10): 8 and 10
+# answer alike (NewsQA dev 0.829, SQuAD dev 0.637, golden 0.794); 6 loses a SQuAD answer.
+ALIGN_TOP = 8
 # How many retrieved sentences (~44 a question over a large index), best first by similarity
-# and plain-word overlap, are read closely: spaCy lemmas and entities, ~4 ms a sentence on first
-# sight, most of a cold answer's time. `python -m evaluation.sweep READ_TOP 4 6 8 10 12 16`
-# (2026-12-03): every value from 8 up answers the dev splits and the golden set alike (NewsQA
-# 0.829, SQuAD 0.637, golden 0.794); 6 loses golden and SQuAD answers. 10 = ALIGN_TOP: every
-# passage the ranker aligns is one read closely.
-READ_TOP = 10
+# and plain-word overlap, are read closely: spaCy lemmas, and entities when the question expects
+# a type of answer, ~4 ms a sentence on first sight, most of a cold answer's time.
+# `python -m evaluation.sweep READ_TOP 4 6 8 10 12 16` (2026-12-03): every value from 8 up
+# answers the dev splits and the golden set alike (NewsQA 0.829, SQuAD 0.637, golden 0.794); 6
+# loses golden and SQuAD answers; 8 again with ALIGN_TOP 8. READ_TOP = ALIGN_TOP: every passage
+# the ranker aligns is one read closely.
+READ_TOP = 8
 # Cosine of the asked-for noun ("how many drones") to the noun a number counts ("400 jobs")
 # below which the number counts something else (word pairs from the dev questions).
 COUNT_NOUN_MIN = 0.33
@@ -172,21 +175,22 @@ class ArticleView:
         self._entities: dict[int, list[Entity]] = {}  # sentence -> its entities (article offsets)
         self._lock = threading.Lock()
 
-    def prepare(self, sentences) -> None:
+    def prepare(self, sentences, entities: bool = True) -> None:
         """Annotate these sentences (indices) now, in one batch, unless done already."""
-        annotate([(self, i) for i in sentences])
+        annotate([(self, i) for i in sentences], entities)
 
     def sentence(self, i: int) -> str:
         return self.text[self.spans[i][0]:self.spans[i][1]]
 
-    def _pending(self, i: int) -> bool:
-        return 0 <= i < len(self.spans) and i not in self._tokens
+    def _pending(self, i: int, entities: bool) -> bool:
+        return 0 <= i < len(self.spans) and (i not in self._tokens or (entities and i not in self._entities))
 
     def _keep(self, i: int, ann) -> None:
         s, e = self.spans[i]
         with self._lock:
             self._tokens[i] = set(tokenize(" ".join(ann.lemmas))) | set(tokenize(self.text[s:e]))
-            self._entities[i] = [Entity(x.text, x.label, x.start + s, x.end + s, x.counts) for x in ann.entities]
+            if ann.entities is not None:
+                self._entities[i] = [Entity(x.text, x.label, x.start + s, x.end + s, x.counts) for x in ann.entities]
 
     def plain_tokens(self, i: int) -> set[str]:
         """Word tokens of sentence i, without annotating it."""
@@ -197,22 +201,28 @@ class ArticleView:
 
     def sentence_tokens(self, i: int) -> set[str]:
         """Lemma and word tokens of sentence i."""
-        self.prepare([i])
+        self.prepare([i], entities=False)
         return self._tokens[i]
 
+    def sentences_in(self, s: int, e: int) -> range:
+        """The indices of the sentences the text between offsets s and e overlaps."""
+        return range(max(0, bisect.bisect_right(self._starts, s) - 1), bisect.bisect_left(self._starts, e))
+
     def entities_in(self, s: int, e: int) -> list[Entity]:
-        lo, hi = max(0, bisect.bisect_right(self._starts, s) - 1), bisect.bisect_left(self._starts, e)
-        self.prepare(range(lo, hi))
-        return [x for i in range(lo, hi) for x in self._entities[i] if x.start >= s and x.end <= e]
+        inside = self.sentences_in(s, e)
+        self.prepare(inside)
+        return [x for i in inside for x in self._entities[i] if x.start >= s and x.end <= e]
 
 
-def annotate(wanted) -> None:
-    """Annotate (article view, sentence index) pairs not annotated yet, in one spaCy batch:
-    a batch of 16 sentences reads at ~2.4 ms a sentence, one sentence alone at ~5 ms."""
-    todo = [(v, i) for v, i in dict.fromkeys(wanted) if v._pending(i)]
+def annotate(wanted, entities: bool = True) -> None:
+    """Annotate (article view, sentence index) pairs not annotated yet, in one spaCy batch
+    (a batch reads a sentence in about half the time one sentence alone takes); with their
+    entities if asked (a question that expects no type of answer reads none)."""
+    todo = [(v, i) for v, i in dict.fromkeys(wanted) if v._pending(i, entities)]
     if not todo:
         return
-    for (view, i), ann in zip(todo, todo[0][0].nlp.annotate_many([v.sentence(i) for v, i in todo])):
+    anns = todo[0][0].nlp.annotate_many([v.sentence(i) for v, i in todo], entities)
+    for (view, i), ann in zip(todo, anns):
         view._keep(i, ann)
 
 
@@ -315,7 +325,14 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     # offers no candidate but still counts for conflicts (qa/conflicts.py reads its text).
     cheap = [_read(question, view, i, known, near_sim, vectors, closely=False) for view, i in sents]
     first = sorted(range(len(sents)), key=lambda k: cheap[k].score, reverse=True)[:READ_TOP]
-    annotate([sents[k] for k in first])   # a neighbour a quote is joined to is read when joined
+    # The word vectors of the passages alignment will read are made meanwhile (the encoder and
+    # spaCy each hold one core; a quote joined on close reading is encoded when re-ranked).
+    aligned = _meanwhile(vectors.words.get, [question.text] + [cheap[k].text for k in first])
+    # A neighbour the words alone join a sentence to is read in the same batch; one a close
+    # reading joins it to is read when joined.
+    annotate([(sents[k][0], i) for k in first for i in sents[k][0].sentences_in(cheap[k].start, cheap[k].end)],
+             entities=bool(question.labels))
+    aligned()
     quotes = [_read(question, *sents[k], known, near_sim, vectors, closely=True) for k in first]
     unread = [cheap[k] for k in sorted(set(range(len(sents))) - set(first))]
     quotes.sort(key=lambda q: q.score, reverse=True)
@@ -357,7 +374,7 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
               fit=_fit(known, tokens(i)), article_text=view.text, sentence=i)
     prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
     cands = [x for x in view.entities_in(s, e) if x.label in question.labels and _new_entity(x, question)
-             and counts_asked(x, question, vectors)] if closely else []
+             and counts_asked(x, question, vectors)] if closely and question.labels else []
     if question.typed and not cands and prev is not None and leans_back(text):
         # The answer may sit in the sentence the best one leans on.
         pc = [x for x in view.entities_in(*view.spans[prev]) if x.label in question.labels
@@ -380,6 +397,26 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
     q.score = default_score(q, question)
     return q
+
+
+def _meanwhile(fn, *args):
+    """Start fn(*args) in a thread; returns a function that waits for it and raises its error."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # handed to the caller by wait()
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="evidence-prefetch", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+    return wait
 
 
 def _rerank(question: Question, quotes: list[Quote], words: WordVectors, keywords: KeywordIndex,
@@ -483,8 +520,7 @@ def features_for(question: Question, top: Quote | None, quotes: list[Quote], vie
         f["article_fit"] = _fit(weights, view.tokens)
         # A near-miss often differs from its passage in one rare word: the rarest question
         # word the answering quote lacks, relative to the rarest question word.
-        quote_tokens = set().union(*(view.sentence_tokens(i) for i, (s, e) in enumerate(view.spans)
-                                     if s < top.end and e > top.start))
+        quote_tokens = set().union(*(view.sentence_tokens(i) for i in view.sentences_in(top.start, top.end)))
         known = {t: w for t, w in weights.items() if t in keywords}
         if known:
             f["missing_rare"] = max((w for t, w in known.items() if t not in quote_tokens), default=0.0) / max(known.values())

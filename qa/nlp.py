@@ -31,8 +31,8 @@ class Entity:
 
 @dataclass(frozen=True)
 class Annotated:
-    """What spaCy found in a text: entities, and each token's lemma."""
-    entities: list[Entity]
+    """What spaCy found in a text: each token's lemma, and its entities (None: not looked for)."""
+    entities: list[Entity] | None
     lemmas: list[str]
 
 
@@ -82,14 +82,16 @@ class NLP:
         with self._run:
             return self.model(text)
 
-    def annotate_many(self, texts: list[str]) -> list[Annotated]:
-        """Entities and lemmas of each text (an article's sentences, in one batch). Sentences
-        come from index.text (exact offsets); the parser is not needed."""
+    def annotate_many(self, texts: list[str], entities: bool = True) -> list[Annotated]:
+        """Lemmas and, if asked, entities of each text (sentences, in one batch). Sentences come
+        from index.text (exact offsets); the parser is not needed, and the entity recogniser
+        (~60% of the time) only when entities are."""
         model = self.model
+        off = ["parser"] if entities else ["parser", "ner"]
         with self._run:
-            docs = list(model.pipe(texts, disable=["parser"], batch_size=64))
+            docs = list(model.pipe(texts, disable=off, batch_size=64))
         return [Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
-                           for e in doc.ents if e.label_ in ANSWER_LABELS],
+                           for e in doc.ents if e.label_ in ANSWER_LABELS] if entities else None,
                           [t.lemma_ for t in doc]) for doc in docs]
 
 

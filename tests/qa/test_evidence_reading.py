@@ -1,6 +1,8 @@
 """What answering reads of an article: of the retrieved sentences, the READ_TOP best by
 similarity and plain-word overlap are annotated (spaCy) on first use, and the neighbours they are
 joined to; never the whole article. Real models, real index."""
+import pytest
+
 import qa.evidence as evidence
 import qa.nlp as nlp
 from qa.pipeline import Pipeline
@@ -37,20 +39,54 @@ def test_evidence_does_not_depend_on_what_was_asked_before(seeded_settings):
     assert _evidence(fresh, QUESTIONS[0]) == _evidence(Pipeline(settings), QUESTIONS[0])
 
 
-def test_only_the_best_retrieved_sentences_are_read_closely(seeded_settings, monkeypatch):
-    annotated = []
+@pytest.fixture
+def annotations(monkeypatch):
+    """Every spaCy batch answering runs, as (texts, entities looked for), the real model still
+    annotating."""
+    runs = []
     real = nlp.NLP.annotate_many
 
-    def counting(self, texts):
-        annotated.extend(texts)
-        return real(self, texts)
+    def recording(self, texts, entities=True):
+        runs.append((list(texts), entities))
+        return real(self, texts, entities)
 
-    monkeypatch.setattr(nlp.NLP, "annotate_many", counting)
+    monkeypatch.setattr(nlp.NLP, "annotate_many", recording)
+    return runs
+
+
+def test_only_the_best_retrieved_sentences_are_read_closely(seeded_settings, monkeypatch, annotations):
     monkeypatch.setattr(evidence, "READ_TOP", 3)
     ev = Pipeline(QASettings(index=seeded_settings.index, mode="extractive")).evidence(QUESTIONS[3])
+    annotated = [t for texts, _ in annotations for t in texts]
     assert len(ev.considered) > 3                    # more sentences retrieved than read closely
     assert 0 < len(annotated) <= 2 * 3, annotated    # each read one, and a neighbour it is joined to
     # The sentences read closely rank above the rest, and only they offer candidates.
     assert all(q.candidates == () for q in ev.considered[3:])
     assert all(q.score > r.score for q in ev.considered[:3] for r in ev.considered[3:])
     assert any(q.text in t or t in q.text for q in ev.considered[:3] for t in annotated)
+
+
+def test_entities_are_looked_for_only_when_the_question_expects_a_type_of_answer(seeded_settings, annotations):
+    """The entity recogniser is most of spaCy's time: an open question runs none; a typed
+    question over the same sentences later runs it (and answers as over fresh sentences)."""
+    pipe = Pipeline(QASettings(index=seeded_settings.index, mode="extractive"))
+    ev = pipe.evidence(QUESTIONS[3])
+    assert not ev.question.labels and annotations and not any(e for _, e in annotations)
+    assert not any(v._entities for v in pipe.articles._views.values())
+    annotations.clear()
+    typed = pipe.evidence(QUESTIONS[0])
+    assert typed.question.labels and any(e for _, e in annotations)
+    assert typed.best[0].candidates
+
+
+def test_work_done_meanwhile_hands_its_error_to_the_caller():
+    def fails(x):
+        raise ValueError(x)
+
+    wait = evidence._meanwhile(fails, "no encoder")
+    try:
+        wait()
+    except ValueError as exc:
+        assert str(exc) == "no encoder"
+    else:
+        raise AssertionError("the error was lost")
