@@ -20,9 +20,6 @@ ABSTAIN_TITLE = "The articles don't cover this"
 _REFUSAL_SENTENCES = re.findall(r"[^.]+\.", ABSTAIN_TEXT)
 CITE_PREFIX = "sb-cite/"
 MARKER = re.compile(r"\[(\d+)\]")
-_ANSWER_TEXT = re.compile(r'<div class="sb-answer-text">(.*?)</div>', re.S)
-_TAG = re.compile(r"<[^>]*>")
-_PREVIEW = re.compile(r'<span class="sb-preview".*?</span>', re.S)   # holds no <span> itself
 # `{`, `}` and `$` are escaped too: Gradio's HTML component treats its value as a template.
 _EXTRA = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;", "\\": "&#92;"})
 
@@ -35,11 +32,6 @@ def esc(text: object) -> str:
 def esc_lines(text: str) -> str:
     """Escaped, with line breaks kept as <br> (chat HTML must not contain raw newlines)."""
     return "<br>".join(esc(line) for line in text.splitlines()) if text else ""
-
-
-def plain_text(fragment: str) -> str:
-    """The text of HTML produced by this module (tags and [n] previews dropped, entities decoded)."""
-    return html.unescape(_TAG.sub("", _PREVIEW.sub("", fragment).replace("<br>", "\n")))
 
 
 def format_date(published: str | None) -> str:
@@ -243,12 +235,6 @@ def render_error(message: str) -> str:
 
 def render_question(message: str) -> str:
     return f'<div class="sb-question">{esc_lines(message)}</div>'
-
-
-def answer_text_of(fragment: str) -> str:
-    """The plain answer text inside chat HTML made by this module ('' when absent)."""
-    m = _ANSWER_TEXT.search(fragment)
-    return plain_text(m.group(1)).strip() if m else ""
 
 
 def render_article(article, start: int | None = None, end: int | None = None, n: int | None = None) -> str:

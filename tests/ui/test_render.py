@@ -11,6 +11,8 @@ from qa import Answer, Citation, Conflict, ConflictSide
 from qa.prompts import ABSTAIN_TEXT
 from ui import render
 
+from htmltext import answer_text_of, plain_text
+
 TEXT = ("Britain and Germany signed a pact.\nSigned in Berlin on 24 July 2024, the declaration was formalised. "
         "Other text <script>alert(1)</script> & more.")
 
@@ -55,7 +57,7 @@ def test_a_marker_carries_a_preview_of_its_source():
     assert "Berlin &lt;report&gt;" in ref and "24 Jul 2025" in ref
     assert "Signed in Berlin on 24 July 2024, the declaration was formalised." in ref   # one line, whole
     # the preview is no part of the answer's text (follow-up history reads it)
-    assert render.answer_text_of(out) == "Signed in Berlin [1]."
+    assert answer_text_of(out) == "Signed in Berlin [1]."
 
 
 def test_markers_without_a_citation_stay_plain_text():
@@ -77,7 +79,7 @@ def test_everything_from_articles_and_users_is_escaped():
 def test_template_and_markdown_characters_are_neutralised():
     out = render.render_article(article(text="Costs $40 and ${x} with {{ y }} `code`"))
     assert "${" not in out and "{{" not in out and "`" not in out
-    assert render.plain_text(out).endswith("Costs $40 and ${x} with {{ y }} `code`")
+    assert plain_text(out).endswith("Costs $40 and ${x} with {{ y }} `code`")
 
 
 def test_article_highlight_uses_the_offsets_exactly():
@@ -87,7 +89,7 @@ def test_article_highlight_uses_the_offsets_exactly():
     m = re.search(r'<mark id="sb-hl-2" class="sb-hl">(.*?)</mark>', out)
     assert m and html.unescape(m.group(1)) == quote
     body = re.search(r'<div class="sb-article-body">(.*)</div></div>$', out, re.S).group(1)
-    assert render.plain_text(body) == TEXT  # nothing lost or added around the mark
+    assert plain_text(body) == TEXT  # nothing lost or added around the mark
     assert "&lt;script&gt;" in out
     assert "Pact &lt;b&gt;signed&lt;/b&gt;" in out and "Source [2]" in out and "24 Jul 2025" in out
 
@@ -96,7 +98,7 @@ def test_article_highlight_uses_the_offsets_exactly():
 def test_article_with_bad_offsets_shows_no_mark(start, end):
     out = render.render_article(article(), start, end, 1)
     assert "<mark" not in out
-    assert render.plain_text(out).endswith(TEXT)
+    assert plain_text(out).endswith(TEXT)
 
 
 def test_abstention_looks_different_and_keeps_the_reason():
@@ -111,7 +113,7 @@ def test_abstention_looks_different_and_keeps_the_reason():
 
 @pytest.mark.parametrize("reason", ["", " (the best-matching article never mentions Australia.)"])
 def test_a_refusal_is_said_once(reason):
-    out = render.plain_text(render.render_answer(Answer(ABSTAIN_TEXT + reason, False, mode="extractive")))
+    out = plain_text(render.render_answer(Answer(ABSTAIN_TEXT + reason, False, mode="extractive")))
     assert out.count("don't") == 1 and render.ABSTAIN_TITLE in out
     assert "None of the indexed articles" not in out
     if reason:
@@ -128,19 +130,19 @@ def test_conflict_callout_names_both_sides_and_sources():
     assert a.display() == f"It was signed on 24 July 2024 [1]. {conflict.describe()}."
     out = render.render_answer(a)
     callout = re.search(r'<div class="sb-conflict".*?</ul></div>', out).group(0)
-    text = render.plain_text(callout)
+    text = plain_text(callout)
     assert "The articles disagree on the date: 24 July 2024 [1] vs 25 September [2]" in text
     assert "Berlin report" in text and "September report" in text
     # the conflict shows in the callout only: the answer text is the Answer's text as it is
-    assert "disagree" not in render.answer_text_of(out)
-    assert render.answer_text_of(out) == "It was signed on 24 July 2024 [1]."
+    assert "disagree" not in answer_text_of(out)
+    assert answer_text_of(out) == "It was signed on 24 July 2024 [1]."
     assert a.to_dict()["text"] == a.text and a.to_dict()["conflicts"][0]["fact"] == "date"
 
 
 def test_answer_text_round_trips_for_history():
     a = Answer("Line one <b> & [1].\nLine two.", True, [cite(1, "Britain and Germany signed a pact.")])
-    assert render.answer_text_of(render.render_answer(a)) == "Line one <b> & [1].\nLine two."
-    assert render.plain_text(render.render_question("a < b?\nand *c*")) == "a < b?\nand *c*"
+    assert answer_text_of(render.render_answer(a)) == "Line one <b> & [1].\nLine two."
+    assert plain_text(render.render_question("a < b?\nand *c*")) == "a < b?\nand *c*"
 
 
 @pytest.mark.parametrize("value", ["", "sb-cite/", "sb-cite/1/2", "sb-cite/x/1/2/a", "sb-cite/1/5/3/a",
