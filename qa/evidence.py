@@ -161,8 +161,8 @@ class SentenceVectors:
 
 class ArticleView:
     """What evidence needs of one article: its sentences and words, and, for the sentences an
-    answer looks at, their lemma tokens and entities (spaCy), found on first use one sentence at
-    a time: a question reads a few sentences of each article it retrieves, not the whole of it
+    answer looks at, their lemma tokens and, when a question expects a type of answer, their
+    entities (spaCy), found on first use one sentence at a time: a question reads a few sentences of each article it retrieves, not the whole of it
     (which cost ~270 ms an article on first sight, most of an answer's time over a large index)."""
 
     def __init__(self, source: str, title: str, published: str | None, text: str,
@@ -323,7 +323,8 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     near_text = [views[src].sentence(j) for src, j in near]
     near_sim = dict(zip(near, vectors.get([(src, *views[src].spans[j]) for src, j in near], near_text) @ qvec))
     # Every sentence is first read on its words alone (no model run); the READ_TOP best are read
-    # again closely (lemmas and entities, in one spaCy batch). A sentence read on its words alone
+    # again closely (lemmas, and entities when the question expects a type of answer, in one spaCy
+    # batch). A sentence read on its words alone
     # offers no candidate but still counts for conflicts (qa/conflicts.py reads its text).
     cheap = [_read(question, view, i, known, near_sim, vectors, closely=False) for view, i in sents]
     first = sorted(range(len(sents)), key=lambda k: cheap[k].score, reverse=True)[:READ_TOP]
@@ -332,9 +333,11 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     aligned = _meanwhile(vectors.words.get, [question.text] + [cheap[k].text for k in first])
     # A neighbour the words alone join a sentence to is read in the same batch; one a close
     # reading joins it to is read when joined.
-    annotate([(sents[k][0], i) for k in first for i in sents[k][0].sentences_in(cheap[k].start, cheap[k].end)],
-             entities=bool(question.labels))
-    aligned()
+    try:
+        annotate([(sents[k][0], i) for k in first for i in sents[k][0].sentences_in(cheap[k].start, cheap[k].end)],
+                 entities=bool(question.labels))
+    finally:
+        aligned()
     quotes = [_read(question, *sents[k], known, near_sim, vectors, closely=True) for k in first]
     unread = [cheap[k] for k in sorted(set(range(len(sents))) - set(first))]
     quotes.sort(key=lambda q: q.score, reverse=True)
@@ -368,7 +371,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
 def _read(question: Question, view: ArticleView, i: int, known: dict[str, float],
           sims: dict[tuple[str, int], float], vectors: SentenceVectors, closely: bool) -> Quote:
     """Sentence i as a quote, joined to the neighbour it leans on; read `closely`, with its
-    lemmas and entities (spaCy), or else on its words alone."""
+    lemmas and (for a question expecting a type of answer) entities, or else on its words alone."""
     s, e = view.spans[i]
     text = view.text[s:e]
     tokens = view.sentence_tokens if closely else view.plain_tokens

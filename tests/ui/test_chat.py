@@ -12,6 +12,8 @@ from ui import chat
 from ui.chat import ask_api, open_citation
 from ui.turns import history, messages
 
+from htmltext import answer_text_of, plain_text
+
 JOBS = "How many jobs will the new Rheinmetall factory in the UK support?"
 
 
@@ -35,7 +37,7 @@ def test_respond_streams_then_renders_cards(ui_settings):
     assert first[-2]["role"] == "user" and "sb-pending" in first[-1]["content"]   # shown at once
     assert [m["role"] for m in final] == ["user", "assistant"]
     html = final[-1]["content"]
-    assert 'class="sb-answer"' in html and "sb-card" in html and "400" in render.answer_text_of(html)
+    assert 'class="sb-answer"' in html and "sb-card" in html and "400" in answer_text_of(html)
     assert len(re.findall(r'class="sb-card"', html)) <= 3
 
 
@@ -69,7 +71,7 @@ def test_follow_up_history_comes_from_the_structured_turns(ui_settings):
 
 def test_a_refusal_shows_its_message_once_and_is_not_history(ui_settings):
     said = last(respond("Who won the 2022 FIFA World Cup?", [], "extractive", 3, settings=ui_settings))
-    shown = render.plain_text(said[-1]["content"])
+    shown = plain_text(said[-1]["content"])
     assert "sb-abstain" in said[-1]["content"]
     assert shown.count(render.ABSTAIN_TITLE) == 1 and shown.count("don't") == 1, shown
     assert "None of the indexed articles" not in shown
@@ -97,7 +99,7 @@ def test_open_citation_highlights_the_quote(ui_settings):
     c = answer["citations"][0]
     out = open_citation("#" + render.cite_ref(c["source"], c["start"], c["end"], c["n"]), settings=ui_settings)
     m = re.search(r'<mark id="sb-hl-\d+" class="sb-hl">(.*?)</mark>', out, re.S)
-    assert m and render.plain_text(m.group(1)) == c["quote"]
+    assert m and plain_text(m.group(1)) == c["quote"]
     assert "Click a citation" in open_citation("garbage", settings=ui_settings)
     gone = open_citation("#" + render.cite_ref("nope.txt", 0, 5, 1), settings=ui_settings)
     assert "no longer in the library" in gone

@@ -8,6 +8,8 @@ import pytest
 from index import IndexSettings, get_article, list_articles
 from ui import library
 
+from htmltext import plain_text
+
 ARTICLE = ("Harbour bridge reopens after repairs\n"
            "The Kestrel harbour bridge reopened on Monday after eight months of repairs costing 3 million euros.\n"
            "Engineers replaced 240 steel cables, the city council said.\n")
@@ -113,7 +115,7 @@ def test_the_upload_report_names_the_users_files(idx, tmp_path, embedder):
     assert names == ["Budget $5m! {draft}.txt", "tool (1).exe"] and paths[0] == str(copy)
     assert library.named_files(None) == ([], [])
     result = library.upload(paths, idx, names=names)
-    shown = render.plain_text(render.render_index_report(result.report, result.saved, result.rejected))
+    shown = plain_text(render.render_index_report(result.report, result.saved, result.rejected))
     assert "Indexed Budget $5m! {draft}.txt (in the library as Budget _5m_ _draft.txt)" in shown
     assert "Failed tool (1).exe: unsupported type .exe" in shown
     assert "Budget 5m draft.txt" not in shown and "x.exe" not in shown

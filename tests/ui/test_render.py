@@ -56,7 +56,7 @@ def test_a_marker_carries_a_preview_of_its_source():
     assert ref.startswith('<span class="sb-preview" role="tooltip">')
     assert "Berlin &lt;report&gt;" in ref and "24 Jul 2025" in ref
     assert "Signed in Berlin on 24 July 2024, the declaration was formalised." in ref   # one line, whole
-    # the preview is no part of the answer's text (follow-up history reads it)
+    # the preview is no part of the answer's text
     assert answer_text_of(out) == "Signed in Berlin [1]."
 
 
