@@ -77,3 +77,17 @@ def test_an_index_from_before_nodes_gets_them_once_keeping_its_vectors(folder, s
     caplog.clear()
     build_index(folder, settings=settings, embedder=embedder)
     assert "as LlamaIndex nodes" not in caplog.text
+
+
+def test_a_vector_query_asks_for_more_than_there_is_and_gets_what_there_is(folder, settings, embedder):
+    """Queries do not ask Chroma for the collection's size first: an empty index answers with
+    nothing, a small one with every chunk, nearest first."""
+    vector = embedder.encode(["How many jobs will the new plant support?"])[0]
+    assert Store(settings).query_vectors(vector, 8) == []
+    build_index(folder, settings=settings, embedder=embedder)
+    store = Store(settings)
+    n = store.count_chunks()
+    found = store.query_vectors(vector, n + 50)
+    assert sorted(i for i, _ in found) == sorted(store.chunk_ids())
+    sims = [s for _, s in found]
+    assert sims == sorted(sims, reverse=True) and -1.0 <= sims[-1] <= sims[0] <= 1.0
