@@ -14,7 +14,7 @@ Deliberately no thresholds here: whether to answer is `answerability.decide`'s c
 from __future__ import annotations
 
 import re
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,21 +152,20 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     near_text = [views[src].sentence(j) for src, j in near]
     near_sim = dict(zip(near, vectors.get([(src, *views[src].spans[j]) for src, j in near], near_text) @ qvec))
     # Every sentence is first read on its words alone (no model run); the READ_TOP best are read
-    # again closely (lemmas, and entities when the question expects a type of answer, in one spaCy
-    # batch). A sentence read on its words alone
-    # offers no candidate but still counts for conflicts (qa/conflicts.py reads its text).
+    # again closely (lemmas, and entities when the question expects a type of answer, in one
+    # spaCy batch). A sentence read on its words alone offers no candidate but still counts for
+    # conflicts (qa/conflicts.py reads its text).
     cheap = [_read(question, view, i, known, near_sim, vectors, closely=False) for view, i in sents]
     first = sorted(range(len(sents)), key=lambda k: cheap[k].score, reverse=True)[:READ_TOP]
     # The word vectors of the passages alignment will read are made meanwhile (the encoder and
     # spaCy each hold one core; a quote joined on close reading is encoded when re-ranked).
-    aligned = _meanwhile(vectors.words.get, [question.text] + [cheap[k].text for k in first])
     # A neighbour the words alone join a sentence to is read in the same batch; one a close
     # reading joins it to is read when joined.
-    try:
+    with ThreadPoolExecutor(1, thread_name_prefix="evidence-words") as meanwhile:
+        aligned = meanwhile.submit(vectors.words.get, [question.text] + [cheap[k].text for k in first])
         annotate([(sents[k][0], i) for k in first for i in sents[k][0].sentences_in(cheap[k].start, cheap[k].end)],
                  entities=bool(question.labels))
-    finally:
-        aligned()
+        aligned.result()   # its error, if any, is the caller's
     quotes = [_read(question, *sents[k], known, near_sim, vectors, closely=True) for k in first]
     unread = [cheap[k] for k in sorted(set(range(len(sents))) - set(first))]
     quotes.sort(key=lambda q: q.score, reverse=True)
@@ -231,26 +230,6 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
     q.score = default_score(q, question)
     return q
-
-
-def _meanwhile(fn, *args):
-    """Start fn(*args) in a thread; returns a function that waits for it and raises its error."""
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            fn(*args)
-        except BaseException as exc:  # handed to the caller by wait()
-            failed.append(exc)
-
-    thread = threading.Thread(target=run, name="evidence-prefetch", daemon=True)
-    thread.start()
-
-    def wait() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
-    return wait
 
 
 def _rerank(question: Question, quotes: list[Quote], words: WordVectors, keywords: KeywordIndex,

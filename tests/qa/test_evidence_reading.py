@@ -79,23 +79,3 @@ def test_entities_are_looked_for_only_when_the_question_expects_a_type_of_answer
     assert typed.best[0].candidates
     fresh = Pipeline(QASettings(index=seeded_settings.index, mode="extractive"))
     assert _evidence(pipe, QUESTIONS[0]) == _evidence(fresh, QUESTIONS[0])
-
-
-def test_work_done_meanwhile_is_done_when_waited_for():
-    done = []
-    wait = evidence._meanwhile(done.append, "vectors")
-    wait()
-    assert done == ["vectors"]
-
-
-def test_work_done_meanwhile_hands_its_error_to_the_caller():
-    def fails(x):
-        raise ValueError(x)
-
-    wait = evidence._meanwhile(fails, "no encoder")
-    try:
-        wait()
-    except ValueError as exc:
-        assert str(exc) == "no encoder"
-    else:
-        raise AssertionError("the error was lost")
