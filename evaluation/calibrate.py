@@ -7,12 +7,17 @@ question of the shipped golden set, each set weighted equally. A logistic regres
 the mean, over the sets, of the accuracy the product would get: an answerable question
 counts when the top quote holds a gold answer from the gold story, an unanswerable one when
 it is refused. Writes qa/answerability.json (kept in the repo).
+
+With `--judge`, a second combination is fitted for generative answers: the evidence model's
+probability and the LLM's own probability of replying "not in the articles" to the answer
+prompt (one prompt evaluation per question with the installed model: ~25 min on 2 cores).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -101,31 +106,64 @@ def accuracy(rows: list[dict], answered: np.ndarray) -> dict[str, float]:
     return out
 
 
-def fit(rows: list[dict]) -> answerability.AnswerabilityModel:
+def _logistic(rows: list[dict], X: np.ndarray):
+    """A logistic regression on "answerable", each set weighted equally."""
     from sklearn.linear_model import LogisticRegression
 
-    X = np.array([r["x"] for r in rows], dtype=float)
     y = np.array([r["answerable"] for r in rows], dtype=int)
     sets = [r["set"] for r in rows]
     weight = np.array([1.0 / sets.count(s) for s in sets])
-    mean, scale = X.mean(0), X.std(0)
-    scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=1.0, max_iter=2000)
-    clf.fit((X - mean) / scale, y, sample_weight=weight * len(rows) / len(set(sets)))
-    probs = clf.predict_proba((X - mean) / scale)[:, 1]
+    return LogisticRegression(C=1.0, max_iter=2000).fit(X, y, sample_weight=weight * len(rows) / len(set(sets)))
+
+
+def _threshold(rows: list[dict], probs: np.ndarray) -> float:
     grid = np.arange(0.05, 0.96, 0.01)
     means = np.array([np.mean(list(accuracy(rows, probs >= t).values())) for t in grid])
     # The accuracy curve of a few hundred questions is jagged: a threshold a single question
     # moves is chance. Take the best of the curve averaged over +-SMOOTH around each point.
     smooth = np.convolve(np.pad(means, SMOOTH, mode="edge"), np.ones(2 * SMOOTH + 1) / (2 * SMOOTH + 1), "valid")
-    best_t = float(grid[int(np.argmax(smooth))])
+    return round(float(grid[int(np.argmax(smooth))]), 2)
+
+
+def fit(rows: list[dict]) -> answerability.AnswerabilityModel:
+    X = np.array([r["x"] for r in rows], dtype=float)
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale == 0] = 1.0
+    clf = _logistic(rows, (X - mean) / scale)
+    probs = clf.predict_proba((X - mean) / scale)[:, 1]
     return answerability.AnswerabilityModel(answerability.FEATURES, tuple(mean.tolist()), tuple(scale.tolist()),
-                                            tuple(clf.coef_[0].tolist()), float(clf.intercept_[0]), round(best_t, 2))
+                                            tuple(clf.coef_[0].tolist()), float(clf.intercept_[0]),
+                                            _threshold(rows, probs))
 
 
-def held_out(rows: list[dict]) -> dict[str, float]:
-    """Each set's accuracy under a model fitted on the other sets alone, threshold included:
-    what to expect on a corpus the fit never saw (the in-sample figures overstate it)."""
+def _judge_inputs(rows: list[dict], model: answerability.AnswerabilityModel) -> np.ndarray:
+    logit = answerability.logit
+    return np.array([[logit(model.probability(r["features"])), logit(r["refusal"])] for r in rows])
+
+
+def judge_answers(rows: list[dict], model: answerability.AnswerabilityModel) -> np.ndarray:
+    """Which questions the evidence model and its fitted judge answer (no evidence: refused; a
+    name no retrieved article mentions: the evidence model decides, as in Pipeline.judge)."""
+    return np.array([r["refusal"] is not None and (
+        model.probability(r["features"]) >= model.threshold if r["features"].get("entity_absent")
+        else model.judge.decide(model.probability(r["features"]), r["refusal"])[0]) for r in rows])
+
+
+def fit_judge(rows: list[dict], model: answerability.AnswerabilityModel) -> answerability.Judge:
+    """The combination of the evidence model's probability and the LLM's refusal probability;
+    rows without evidence (refusal None) are refused whatever the fit, and count so."""
+    judged = [r for r in rows if r["refusal"] is not None]
+    clf = _logistic(judged, _judge_inputs(judged, model))
+    judge = answerability.Judge((float(clf.coef_[0][0]), float(clf.coef_[0][1])), float(clf.intercept_[0]), 0.5)
+    probs = np.array([judge.probability(model.probability(r["features"]), r["refusal"]) if r["refusal"] is not None
+                      else 0.0 for r in rows])
+    return answerability.Judge(judge.coef, judge.intercept, _threshold(rows, probs))
+
+
+def held_out(rows: list[dict], judge: bool = False) -> dict[str, float]:
+    """Each set's accuracy under a model fitted on the other sets alone, threshold included
+    (with `judge`, the evidence model and the judge both): what to expect on a corpus the fit
+    never saw (the in-sample figures overstate it)."""
     out = {}
     for name in dict.fromkeys(r["set"] for r in rows):
         train = [r for r in rows if r["set"] != name]
@@ -133,8 +171,68 @@ def held_out(rows: list[dict]) -> dict[str, float]:
             continue
         model = fit(train)
         test = [r for r in rows if r["set"] == name]
-        out[name] = accuracy(test, np.array([model.probability(r["features"]) >= model.threshold for r in test]))[name]
+        if judge:
+            model = replace(model, judge=fit_judge(train, model))
+            answered = judge_answers(test, model)
+        else:
+            answered = np.array([model.probability(r["features"]) >= model.threshold for r in test])
+        out[name] = accuracy(test, answered)[name]
     return out
+
+
+def collect_judge(data: Path, settings: QASettings, ranker) -> list[dict]:
+    """Question rows with the LLM's probability of refusing the answer prompt (None: no evidence)."""
+    from qa.compose import answer_messages
+    from qa.llm import opening_probability
+    from qa.prompts import NOT_FOUND
+
+    rows = []
+    for name, pipe, question, answerable, answers, sources in _items(data, settings):
+        pipe.ranker = ranker
+        ev = pipe.evidence(question)
+        row = _row(name, ev, answerable, answers, None)
+        row["hit"] = row["hit"] and (not sources or any(q.source in sources for q in ev.best))
+        row["refusal"] = (opening_probability(pipe.llm(required=True), answer_messages(ev, question),
+                                              NOT_FOUND.split("_")[0]) if ev.best else None)
+        rows.append(row)
+    return rows
+
+
+def _report_judge(rows: list[dict], model: answerability.AnswerabilityModel) -> None:
+    j = model.judge
+    print(f"judge (generative): {j.coef[0]:+.3f} x logit(evidence) {j.coef[1]:+.3f} x logit(LLM refuses) "
+          f"{j.intercept:+.3f}, threshold {j.threshold:.2f}; dev accuracy " + ", ".join(
+              f"{k} {100 * v:.1f}%" for k, v in accuracy(rows, judge_answers(rows, model)).items()))
+    plain = np.array([model.probability(r["features"]) >= model.threshold for r in rows])
+    print("the evidence model alone on the same rows: " + ", ".join(
+        f"{k} {100 * v:.1f}%" for k, v in accuracy(rows, plain).items()))
+    print("judge held out (expect this on an unseen corpus): " + ", ".join(
+        f"{k} {100 * v:.1f}%" for k, v in held_out(rows, judge=True).items()))
+    print("the evidence model alone, held out: " + ", ".join(
+        f"{k} {100 * v:.1f}%" for k, v in held_out(rows).items()))
+
+
+def _judge_only(args) -> int:
+    """Fit the judge onto the weights file's ranker and evidence model, leaving them as they are."""
+    model = answerability.load(args.out)
+    if args.refit:
+        if not args.judge_rows.is_file():
+            raise SystemExit(f"no kept judge rows at {args.judge_rows}: run --judge-only without --refit first")
+        rows = [json.loads(line) for line in args.judge_rows.read_text().splitlines() if line.strip()]
+        model = replace(model, judge=fit_judge(rows, model))
+        args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
+        _report_judge(rows, model)
+        return 0
+    rows = collect_judge(args.data, QASettings.from_env(mode="generative"), model.ranker)
+    for path, keep in ((args.judge_rows, rows), (args.features, [{k: v for k, v in r.items() if k != "refusal"}
+                                                               for r in rows])):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in keep))
+    model = replace(model, judge=fit_judge(rows, model))
+    args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
+    _report_judge(rows, model)
+    print(f"wrote {args.out} (the judge; ranker and evidence model unchanged; {len(rows)} questions)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,8 +244,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--refit", action="store_true",
                    help="refit answer-or-refuse on the kept features (--features) and the current ranker, "
                         "without collecting them again")
+    p.add_argument("--judge", action="store_true",
+                   help="also fit the generative answer-or-refuse combination: collects the LLM's refusal "
+                        "probability per question (slow: one prompt evaluation each); with --refit, refits it "
+                        "on the kept rows (--judge-rows)")
+    p.add_argument("--judge-rows", type=Path, default=Path("eval-out/judge.jsonl"),
+                   help="where to keep the rows with the LLM's refusal probabilities")
+    p.add_argument("--judge-only", action="store_true",
+                   help="fit only the judge, onto the ranker and evidence model of --out as they are "
+                        "(collects the LLM's refusal probabilities; also rewrites --features); with --refit, "
+                        "refits it on the kept rows (--judge-rows)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.judge_only:
+        return _judge_only(args)
     if args.refit:
         rows = [json.loads(line) for line in args.features.read_text().splitlines() if line.strip()]
         ranker = answerability.load(args.out).ranker
@@ -163,6 +273,26 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(rows)
     model = answerability.AnswerabilityModel(model.features, model.mean, model.scale, model.coef, model.intercept,
                                              model.threshold, ranker)
+    try:
+        previous = answerability.load(args.out).judge
+    except (RuntimeError, KeyError, ValueError):
+        previous = None
+    judge_rows = None
+    if args.judge and not args.refit:
+        judge_rows = collect_judge(args.data, QASettings.from_env(mode="generative"), ranker)
+        args.judge_rows.parent.mkdir(parents=True, exist_ok=True)
+        args.judge_rows.write_text("".join(json.dumps(r) + "\n" for r in judge_rows))
+    elif args.judge_rows.is_file() and (args.judge or previous is not None):
+        # A refit keeps the judge: refitted on its kept rows, under the refitted evidence model.
+        judge_rows = [json.loads(line) for line in args.judge_rows.read_text().splitlines() if line.strip()]
+    elif args.judge:
+        raise SystemExit(f"no kept judge rows at {args.judge_rows}: run with --judge alone to collect them")
+    elif previous is not None:
+        model = replace(model, judge=previous)
+        print(f"kept the previous judge as it was (no rows at {args.judge_rows} to refit it on): "
+              f"run with --judge to refit it under this evidence model")
+    if judge_rows is not None:
+        model = replace(model, judge=fit_judge(judge_rows, model))
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
     X = np.array([r["x"] for r in rows])
     answered = np.array([model.probability(r["features"]) >= model.threshold for r in rows])
@@ -175,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         for s in dict.fromkeys(r["set"] for r in rows)))
     for name, c in zip(answerability.FEATURES, model.coef):
         print(f"  {name:22s} {c:+.3f}")
+    if judge_rows is not None:
+        _report_judge(judge_rows, model)
     print("passage ranker: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(answerability.RANK_FEATURES, ranker.coef)))
     print(f"wrote {args.out} ({len(rows)} questions, {X.shape[1]} features)")
     return 0

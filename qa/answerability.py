@@ -5,6 +5,10 @@ Similarity alone cannot make the call (a near-miss scores as high as a true answ
 model also reads whether a value of the asked-for type was found, whether the question's
 names occur in the answering article and quote, and how much of the question the
 collection knows at all. The weights and the decision threshold come from the fit.
+
+When the LLM writes the answer, a second fitted combination (`Judge`) also reads the LLM's
+own probability of replying "not in the articles" to the prompt it answers from: a reader
+of the quotes that the evidence features are not (`--judge` in evaluation/calibrate.py).
 """
 from __future__ import annotations
 
@@ -41,6 +45,29 @@ class Ranker:
         return sum(c * feats.get(name, 0.0) for c, name in zip(self.coef, RANK_FEATURES))
 
 
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class Judge:
+    """Answer or refuse when the LLM writes the answer: the evidence model's probability and the
+    LLM's own probability of replying "not in the articles" to the answer prompt, combined by a
+    logistic regression fitted on the same data (`python -m evaluation.calibrate --judge`)."""
+    coef: tuple[float, float]       # on logit(evidence probability), logit(P(model refuses))
+    intercept: float
+    threshold: float
+
+    def probability(self, evidence_p: float, refusal_p: float) -> float:
+        z = self.intercept + self.coef[0] * logit(evidence_p) + self.coef[1] * logit(refusal_p)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def decide(self, evidence_p: float, refusal_p: float) -> tuple[bool, float]:
+        p = self.probability(evidence_p, refusal_p)
+        return p >= self.threshold, p
+
+
 @dataclass(frozen=True)
 class AnswerabilityModel:
     features: tuple[str, ...]
@@ -50,6 +77,7 @@ class AnswerabilityModel:
     intercept: float
     threshold: float
     ranker: Ranker | None = None
+    judge: Judge | None = None
 
     def probability(self, feats: dict[str, float]) -> float:
         x = expand(feats)
@@ -65,6 +93,9 @@ class AnswerabilityModel:
                "coef": list(self.coef), "intercept": self.intercept, "threshold": self.threshold}
         if self.ranker is not None:
             out["ranker"] = {"features": list(RANK_FEATURES), "coef": list(self.ranker.coef)}
+        if self.judge is not None:
+            out["judge"] = {"coef": list(self.judge.coef), "intercept": self.judge.intercept,
+                            "threshold": self.judge.threshold}
         return out
 
 
@@ -77,5 +108,9 @@ def load(path: Path = WEIGHTS_FILE) -> AnswerabilityModel:
     ranker = None
     if "ranker" in data and tuple(data["ranker"]["features"]) == RANK_FEATURES:
         ranker = Ranker(tuple(data["ranker"]["coef"]))
+    judge = None
+    if "judge" in data:
+        j = data["judge"]
+        judge = Judge(tuple(float(c) for c in j["coef"]), float(j["intercept"]), float(j["threshold"]))
     return AnswerabilityModel(tuple(data["features"]), tuple(data["mean"]), tuple(data["scale"]),
-                              tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]), ranker)
+                              tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]), ranker, judge)

@@ -35,14 +35,19 @@ def prompt_messages(question: str, quotes: list[Quote], open_question: bool = Fa
             {"role": "user", "content": ANSWER_USER.format(quotes=numbered, question=question)}]
 
 
+def answer_messages(ev: Evidence, standalone: str) -> list[dict[str, str]]:
+    """The answer prompt for this evidence: the same messages for the answer-or-refuse check
+    (Pipeline.judge) and the answer, so the model evaluates them once."""
+    return prompt_messages(standalone, ev.quotes, ev.question.open)
+
+
 def generative(ev: Evidence, llm: LLM, vectors, settings, timings: dict, **base) -> Iterator[Partial]:
     """Streams the model's text; returns the verified Answer (via StopIteration.value)."""
     t0 = time.perf_counter()
-    quotes = ev.quotes
     raw = ""
     first = None
     open_q = ev.question.open
-    for delta in llm.stream(prompt_messages(base["standalone_question"], quotes, open_q),
+    for delta in llm.stream(answer_messages(ev, base["standalone_question"]),
                             max_tokens=settings.max_answer_tokens * (2 if open_q else 1), stop=["\n\n", "Question:", "Quotes:"]):
         if first is None:
             first = time.perf_counter() - t0

@@ -91,6 +91,7 @@ class Evidence:
     features: dict[str, float] = field(default_factory=dict)
     answerable: bool = True
     probability: float = 1.0
+    refusal: float | None = None   # the LLM's probability of replying "not in the articles" (generative)
     reason: str = ""
 
     @property

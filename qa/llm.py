@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
+import numpy as np
 from llama_index.core.llms import ChatMessage
 
 from index.runtime import RUNTIME, Runtime
@@ -33,6 +34,13 @@ class LLM(Protocol):
     name: str
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]: ...
+
+
+def opening_probability(llm: LLM, messages: Messages, prefix: str) -> float | None:
+    """The probability that the model's reply to `messages` opens with `prefix` (its first token
+    starting with it, case aside), or None when the backend cannot tell (no logits)."""
+    judge = getattr(llm, "opening_probability", None)
+    return judge(messages, prefix) if judge is not None else None
 
 
 def complete(llm: LLM, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> str:
@@ -112,6 +120,41 @@ class LocalLlama:
     def warm_up(self) -> None:
         with self._lock:
             self._load()
+
+    def opening_probability(self, messages: Messages, prefix: str) -> float | None:
+        """P(the reply's first token starts with `prefix`, case aside): the prompt is evaluated as generation would evaluate
+        it and the first token's distribution read. llama.cpp keeps the evaluated prompt, so
+        a `stream` of the same messages afterwards starts sampling at once."""
+        with self._queue_lock:
+            self._queue += 1
+        try:
+            return self._opening_probability(messages, prefix)
+        finally:
+            with self._queue_lock:
+                self._queue -= 1
+
+    def _opening_probability(self, messages: Messages, prefix: str) -> float | None:
+        with self._lock:
+            llama = self._load()._model
+            prompt = chatml([_message(m["role"], m["content"]) for m in messages])
+            tokens = llama.tokenize(prompt.encode("utf-8"), special=True)   # as create_completion does
+            if not tokens or len(tokens) >= self.n_ctx:
+                return None     # generation reports a prompt too long for the context
+            shared = 0
+            for a, b in zip(llama._input_ids, tokens):
+                if a != b:
+                    break
+                shared += 1
+            shared = min(shared, len(tokens) - 1)    # the last token is evaluated again for its logits
+            llama.n_tokens = shared
+            llama.eval(tokens[shared:])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        prefix = prefix.upper()
+        top = np.argsort(-probs)[:50]          # the rest of the vocabulary holds ~nothing
+        return float(sum(probs[i] for i in top
+                         if llama.detokenize([int(i)]).decode("utf-8", "replace").strip().upper().startswith(prefix)))
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
         with self._queue_lock:

@@ -22,14 +22,14 @@ from index.store import Store, open_store
 
 from . import compose
 from .condense import condense
-from .prompts import ABSTAIN_TEXT
+from .prompts import ABSTAIN_TEXT, NOT_FOUND
 from .conflicts import find_conflicts
 from . import answerability
 from .articles import Articles, SentenceVectors, mentions
 from .evidence import Evidence, gather
 from .nlp import NLP, shared_nlp
 from .question import HeadTyper, Question, analyse
-from .llm import LLM, LLMUnavailable, make_llm
+from .llm import LLM, LLMUnavailable, make_llm, opening_probability
 from .modes import Mode, ModeChoice, fallback_note, resolve_mode
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
@@ -195,13 +195,18 @@ class Pipeline:
         ranker = self.answer_model().ranker if self.ranker == "fitted" else self.ranker
         return gather(question, qvec, hits, self.articles, self.vectors, self.store.keywords(), n_quotes, ranker)
 
-    def decide(self, ev: Evidence) -> Evidence:
-        """Answer or refuse, by the model fitted on development data (evaluation/calibrate.py)."""
+    def decide(self, ev: Evidence, refusal: float | None = None) -> Evidence:
+        """Answer or refuse, by the model fitted on development data (evaluation/calibrate.py);
+        with `refusal`, the LLM's probability of replying "not in the articles" (see `judge`),
+        by the fitted combination of both."""
         model = self.answer_model()
         if not ev.best:
             ev.answerable, ev.probability = False, 0.0
             return ev
         ev.answerable, ev.probability = model.decide(ev.features)
+        if refusal is not None and model.judge is not None:
+            ev.refusal = refusal
+            ev.answerable, ev.probability = model.judge.decide(ev.probability, refusal)
         if ev.question.fixed_type and not ev.best[0].typed:
             # "When…?" answered by no date, "How many…?" by no number: the premise is not stated.
             ev.answerable = False
@@ -212,9 +217,24 @@ class Pipeline:
                 ev.reason = f"the best-matching article never mentions {', '.join(missing)}"
             elif ev.question.typed and not ev.features.get("typed_found"):
                 ev.reason = "no passage gives the kind of answer asked for"
+            elif ev.refusal is not None and ev.refusal >= 0.5:
+                ev.reason = "the language model finds no answer in the best passages"
             else:
                 ev.reason = "no passage matches the question well enough"
         return ev
+
+    def judge(self, ev: Evidence, llm: LLM, standalone: str) -> Evidence:
+        """The decision again, with the LLM's reading: its probability of replying "not in the
+        articles" to the very prompt it would answer (llama.cpp keeps that prompt evaluated,
+        so the answer then starts at once). Unchanged when the backend gives no probabilities
+        or no combination was fitted, and when the question names someone or something no
+        retrieved article mentions: the model may answer about a quote that is about another
+        (no question of the development sets with such a name was answered by the judge)."""
+        if not ev.best or self.answer_model().judge is None or ev.features.get("entity_absent"):
+            return ev
+        messages = compose.answer_messages(ev, standalone)
+        refusal = opening_probability(llm, messages, NOT_FOUND.split("_")[0])
+        return self.decide(ev, refusal) if refusal is not None else ev
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                mode: Mode | str | None = None, drafts: bool = False, *,
@@ -256,15 +276,20 @@ class Pipeline:
         t["select"] = time.perf_counter() - t1 - t["retrieve"]
 
         base = dict(question=question, standalone_question=standalone, mode=mode.value)
+        if mode is Mode.GENERATIVE:
+            if drafts and ev.answerable:
+                # The quotes the evidence found, on screen while the model reads them.
+                draft = compose.check_verbatim(compose.extractive(ev, **base), self.store)
+                t["draft"] = time.perf_counter() - t0
+                yield Draft(draft, ahead=getattr(llm, "queued", lambda: 0)())
+            t1 = time.perf_counter()
+            ev = self.judge(ev, llm, standalone)
+            t["judge"] = time.perf_counter() - t1
         if not ev.answerable:
             answer = compose.abstain(ev, **base)
         elif mode is Mode.EXTRACTIVE:
             answer = compose.extractive(ev, **base)
         else:
-            if drafts:
-                draft = compose.check_verbatim(compose.extractive(ev, **base), self.store)
-                t["draft"] = time.perf_counter() - t0
-                yield Draft(draft, ahead=getattr(llm, "queued", lambda: 0)())
             answer = yield from compose.generative(ev, llm, self.vectors, self.settings, t, **base)
         t1 = time.perf_counter()
         if answer.answered:

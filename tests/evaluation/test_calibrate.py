@@ -28,3 +28,49 @@ def test_held_out_accuracy_never_sees_the_set_it_scores():
     answered backwards (a fit that had seen both would be at chance on each)."""
     scores = held_out(_rows("a", 1.0) + _rows("c", -1.0))
     assert scores["a"] < 0.2 and scores["c"] < 0.2, scores
+
+
+def _judge_rows(name: str, n: int = 60) -> list[dict]:
+    """The evidence features say nothing; the LLM's refusal probability tells the answerable
+    questions apart (low when answerable). One question has no evidence at all."""
+    rows = []
+    for v in np.linspace(0.02, 0.98, n):
+        answerable = bool(v < 0.5)
+        feats = {"sim": 0.5}
+        rows.append({"set": name, "answerable": answerable, "hit": answerable, "features": feats,
+                     "x": answerability.expand(feats), "refusal": float(v)})
+    rows.append({"set": name, "answerable": True, "hit": False, "features": {"sim": 0.5},
+                 "x": answerability.expand({"sim": 0.5}), "refusal": None})
+    return rows
+
+
+def test_the_judge_learns_what_the_llm_knows():
+    from dataclasses import replace
+
+    from evaluation.calibrate import accuracy, fit_judge, judge_answers
+
+    rows = _judge_rows("a") + _judge_rows("b")
+    model = fit(rows)
+    plain = accuracy(rows, np.array([model.probability(r["features"]) >= model.threshold for r in rows]))
+    assert all(v < 0.6 for v in plain.values()), plain      # the evidence alone is at chance
+    model = replace(model, judge=fit_judge(rows, model))
+    p = model.probability({"sim": 0.5})
+    assert model.judge.decide(p, 0.1)[0] and not model.judge.decide(p, 0.9)[0]
+    answered = judge_answers(rows, model)
+    assert not answered[-1], "a question without evidence is refused"
+    assert all(v > 0.95 for v in accuracy(rows, answered).values())
+    assert all(v > 0.95 for v in held_out(rows, judge=True).values())
+
+
+def test_the_judge_round_trips_through_the_weights_file(tmp_path):
+    import json
+    from dataclasses import replace
+
+    from evaluation.calibrate import fit_judge
+
+    rows = _judge_rows("a") + _judge_rows("b")
+    model = fit(rows)
+    model = replace(model, judge=fit_judge(rows, model))
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(model.to_json()))
+    assert answerability.load(path).judge == model.judge

@@ -40,6 +40,41 @@ def test_drafts_come_first_and_only_when_asked(generative_pipeline, seeded_setti
                                                                             drafts=True))
 
 
+def test_the_model_tells_whether_its_quotes_answer(real_llm):
+    """The LLM's probability of replying "not in the articles" to the answer prompt: low when a
+    quote answers the question, high when none does. Reading it leaves the answer the model
+    then writes from the same (already evaluated) prompt unchanged."""
+    from types import SimpleNamespace
+
+    from qa.compose import prompt_messages
+    from qa.llm import complete, opening_probability
+
+    quotes = [SimpleNamespace(text="The town council said the new library opened to readers in March 2021."),
+              SimpleNamespace(text="Its architect, Maria Lopez, has designed three other public buildings.")]
+    answered = prompt_messages("When did the new library open?", quotes)
+    unanswered = prompt_messages("How much did the new library cost to build?", quotes)
+    low, high = opening_probability(real_llm, answered, "NOT"), opening_probability(real_llm, unanswered, "NOT")
+    assert low < 0.2 and high > 0.5, (low, high)
+    fresh = complete(real_llm, answered)               # the other prompt was evaluated last
+    opening_probability(real_llm, answered, "NOT")
+    assert complete(real_llm, answered) == fresh and "March 2021" in fresh
+    assert real_llm.queued() == 0
+
+
+def test_generated_answers_decide_with_the_models_reading(generative_pipeline):
+    """A generated answer is decided by the evidence and the LLM's reading of the quotes together
+    (the judge fitted by evaluation/calibrate.py): a near miss that the evidence alone answers (a
+    date of another event) is refused, and a quote that the evidence alone doubts is answered."""
+    near_miss = "When will the new UK-German long-range missile enter service?"
+    assert generative_pipeline.ask(near_miss, mode="extractive").answered
+    a = generative_pipeline.ask(near_miss)
+    assert not a.answered and "language model finds no answer" in a.text and a.timings["judge"] > 0
+    doubted = "When and where did Maria Eagle meet her French counterpart?"
+    assert not generative_pipeline.ask(doubted, mode="extractive").answered
+    b = generative_pipeline.ask(doubted)
+    assert b.answered and "Paris" in b.text and "11 March" in b.text
+
+
 def test_generative_abstains_and_flags_conflicts(generative_pipeline, seeded_settings):
     assert not generative_pipeline.ask("Who won the 2022 FIFA World Cup?").answered
     a = generative_pipeline.ask("When was the UK-Germany defence declaration signed?")
@@ -77,9 +112,10 @@ def test_golden_set_quality_generative(generative_pipeline):
     assert s["verbatim"] == 1.0
     # Floors under the general answer core (measured 80.9%, abstention recall 80%, 2026-11-23;
     # 76.5% and abstention recall 73%, 11 of 15, on 2026-12-03, since sentence similarities are
-    # read in their chunks: the refusal is extractive's, see test_ask.py).
-    assert s["correct"] >= 0.73, [(r["id"], r["answer"]) for r in report.rows if not r["correct"]]
-    assert s["abstention_recall"] >= 0.7
+    # read in their chunks; 83.8% and abstention recall 87%, 13 of 15, since the LLM's reading
+    # of the quotes takes part in the decision, the same day).
+    assert s["correct"] >= 0.80, [(r["id"], r["answer"]) for r in report.rows if not r["correct"]]
+    assert s["abstention_recall"] >= 0.8
 
 
 def test_extractive_answers_never_wait_behind_generation(generative_pipeline):
