@@ -142,11 +142,17 @@ def _judge_inputs(rows: list[dict], model: answerability.AnswerabilityModel) -> 
 
 
 def judge_answers(rows: list[dict], model: answerability.AnswerabilityModel) -> np.ndarray:
-    """Which questions the evidence model and its fitted judge answer (no evidence: refused; a
-    name no retrieved article mentions: the evidence model decides, as in Pipeline.judge)."""
-    return np.array([r["refusal"] is not None and (
-        model.probability(r["features"]) >= model.threshold if r["features"].get("entity_absent")
-        else model.judge.decide(model.probability(r["features"]), r["refusal"])[0]) for r in rows])
+    """Which questions the evidence model and its fitted judge answer, as Pipeline.judge decides:
+    no evidence, refused; a name no retrieved article mentions, or no reading from the model
+    (a prompt too long), the evidence model decides."""
+    def answered(r: dict) -> bool:
+        if not r.get("has_evidence", r["refusal"] is not None):
+            return False
+        p = model.probability(r["features"])
+        if r["refusal"] is None or r["features"].get("entity_absent"):
+            return p >= model.threshold
+        return model.judge.decide(p, r["refusal"])[0]
+    return np.array([answered(r) for r in rows])
 
 
 def fit_judge(rows: list[dict], model: answerability.AnswerabilityModel) -> answerability.Judge:
@@ -192,6 +198,7 @@ def collect_judge(data: Path, settings: QASettings, ranker) -> list[dict]:
         ev = pipe.evidence(question)
         row = _row(name, ev, answerable, answers, None)
         row["hit"] = row["hit"] and (not sources or any(q.source in sources for q in ev.best))
+        row["has_evidence"] = bool(ev.best)
         row["refusal"] = (opening_probability(pipe.llm(required=True), answer_messages(ev, question),
                                               NOT_FOUND.split("_")[0]) if ev.best else None)
         rows.append(row)
@@ -282,15 +289,17 @@ def main(argv: list[str] | None = None) -> int:
         judge_rows = collect_judge(args.data, QASettings.from_env(mode="generative"), ranker)
         args.judge_rows.parent.mkdir(parents=True, exist_ok=True)
         args.judge_rows.write_text("".join(json.dumps(r) + "\n" for r in judge_rows))
-    elif args.judge_rows.is_file() and (args.judge or previous is not None):
-        # A refit keeps the judge: refitted on its kept rows, under the refitted evidence model.
+    elif args.refit and args.judge_rows.is_file() and (args.judge or previous is not None):
+        # A refit keeps the judge: refitted on its kept rows (their passages chosen by the same
+        # ranker), under the refitted evidence model.
         judge_rows = [json.loads(line) for line in args.judge_rows.read_text().splitlines() if line.strip()]
     elif args.judge:
         raise SystemExit(f"no kept judge rows at {args.judge_rows}: run with --judge alone to collect them")
     elif previous is not None:
+        # A new ranker chose other passages than the kept rows hold: keep the judge, say so.
         model = replace(model, judge=previous)
-        print(f"kept the previous judge as it was (no rows at {args.judge_rows} to refit it on): "
-              f"run with --judge to refit it under this evidence model")
+        print("kept the previous judge as it was (fitted under the previous ranker and evidence model): "
+              "run `--judge-only` to refit it under these")
     if judge_rows is not None:
         model = replace(model, judge=fit_judge(judge_rows, model))
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")

@@ -137,7 +137,8 @@ class LocalLlama:
         with self._lock:
             llama = self._load()._model
             prompt = chatml([_message(m["role"], m["content"]) for m in messages])
-            tokens = llama.tokenize(prompt.encode("utf-8"), special=True)   # as create_completion does
+            # As create_completion tokenizes a prompt for a decoder model (its BOS/EOS by the model's own rule).
+            tokens = llama.tokenize(prompt.encode("utf-8"), special=True)
             if not tokens or len(tokens) >= self.n_ctx:
                 return None     # generation reports a prompt too long for the context
             shared = 0
@@ -146,15 +147,17 @@ class LocalLlama:
                     break
                 shared += 1
             shared = min(shared, len(tokens) - 1)    # the last token is evaluated again for its logits
+            if shared and not llama._ctx.kv_cache_seq_rm(-1, shared, -1):
+                shared = 0                           # no partial cache removal: evaluate it all, as generate does
+                llama.reset()
             llama.n_tokens = shared
             llama.eval(tokens[shared:])
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
-        prefix = prefix.upper()
-        top = np.argsort(-probs)[:50]          # the rest of the vocabulary holds ~nothing
-        return float(sum(probs[i] for i in top
-                         if llama.detokenize([int(i)]).decode("utf-8", "replace").strip().upper().startswith(prefix)))
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),)).astype(np.float64)
+            probs = np.exp(logits - logits.max())
+            probs /= probs.sum()
+            top = np.argsort(-probs)[:50]          # the rest of the vocabulary holds ~nothing
+            pieces = [llama.detokenize([int(i)]).decode("utf-8", "replace").strip().upper() for i in top]
+        return float(sum(probs[i] for i, piece in zip(top, pieces) if piece.startswith(prefix.upper())))
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
         with self._queue_lock:

@@ -232,6 +232,8 @@ class Pipeline:
         (no question of the development sets with such a name was answered by the judge)."""
         if not ev.best or self.answer_model().judge is None or ev.features.get("entity_absent"):
             return ev
+        if ev.question.fixed_type and not ev.best[0].typed:
+            return ev       # refused whatever the model reads (see decide)
         messages = compose.answer_messages(ev, standalone)
         refusal = opening_probability(llm, messages, NOT_FOUND.split("_")[0])
         return self.decide(ev, refusal) if refusal is not None else ev
@@ -240,8 +242,9 @@ class Pipeline:
                mode: Mode | str | None = None, drafts: bool = False, *,
                fallback: bool = False, sources: Iterable[str] | None = None) -> Iterator[Partial | Draft | Answer]:
         """Yields the answer text so far (a Partial, a str) while generating; the last item is the Answer. With
-        `drafts`, a generated answer is preceded by a Draft: its verified quotes, ready in
-        milliseconds, for the caller to show while the model writes. With `fallback`, a
+        `drafts`, a generated answer is preceded by a Draft when the evidence alone would answer:
+        its verified quotes, ready in milliseconds, for the caller to show while the model reads
+        and writes (the final Answer may still refuse, see `judge`). With `fallback`, a
         missing or failing LLM gives an extractive answer with a note instead of LLMUnavailable
         (after a Draft or partial text when the model failed while writing). With `sources`,
         the question is asked over those articles only (source ids as the library lists them)."""

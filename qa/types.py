@@ -66,7 +66,8 @@ class Partial(str):
 
 @dataclass(frozen=True)
 class Draft:
-    """The verified quotes of an answer the model is still writing: what a caller can show at
-    once (an extractive answer, citations verbatim), before the generated text replaces it."""
+    """The verified quotes of an answer the model is still reading and writing: what a caller can
+    show at once (an extractive answer, citations verbatim), before the final Answer replaces it
+    (the generated text, or a refusal when the model's reading of the quotes overrules them)."""
     answer: Answer
     ahead: int = 0     # answers the model is writing or has waiting before this one

@@ -34,7 +34,7 @@ def _draft_status(ahead: int) -> str:
     if ahead <= 0:
         return "Writing an answer from these quotes…"
     return (f"Waiting for the model: {ahead} answer{'s' if ahead != 1 else ''} ahead of yours. "
-            f"These quotes answer meanwhile…")
+            f"Meanwhile, the quotes found so far…")
 
 
 def _ready(settings: QASettings) -> bool:
