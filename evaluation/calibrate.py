@@ -8,9 +8,10 @@ the mean, over the sets, of the accuracy the product would get: an answerable qu
 counts when the top quote holds a gold answer from the gold story, an unanswerable one when
 it is refused. Writes qa/answerability.json (kept in the repo).
 
-With `--judge`, a second combination is fitted for generative answers: the evidence model's
-probability and the LLM's own probability of replying "not in the articles" to the answer
-prompt (one prompt evaluation per question with the installed model: ~25 min on 2 cores).
+With `--judge-only`, a second combination is fitted for generative answers, onto the ranker and
+evidence model as they are: the evidence model's probability and the LLM's own probability of
+replying "not in the articles" to the answer prompt (one prompt evaluation per question with the
+installed model: ~15 min on 2 cores). A refit keeps it.
 """
 from __future__ import annotations
 
@@ -219,22 +220,26 @@ def _report_judge(rows: list[dict], model: answerability.AnswerabilityModel) -> 
         f"{k} {100 * v:.1f}%" for k, v in held_out(rows).items()))
 
 
+def _read_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _write_rows(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
 def _judge_only(args) -> int:
     """Fit the judge onto the weights file's ranker and evidence model, leaving them as they are."""
     model = answerability.load(args.out)
     if args.refit:
         if not args.judge_rows.is_file():
             raise SystemExit(f"no kept judge rows at {args.judge_rows}: run --judge-only without --refit first")
-        rows = [json.loads(line) for line in args.judge_rows.read_text().splitlines() if line.strip()]
-        model = replace(model, judge=fit_judge(rows, model))
-        args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
-        _report_judge(rows, model)
-        return 0
-    rows = collect_judge(args.data, QASettings.from_env(mode="generative"), model.ranker)
-    for path, keep in ((args.judge_rows, rows), (args.features, [{k: v for k, v in r.items() if k != "refusal"}
-                                                               for r in rows])):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(r) + "\n" for r in keep))
+        rows = _read_rows(args.judge_rows)
+    else:
+        rows = collect_judge(args.data, QASettings.from_env(mode="generative"), model.ranker)
+        _write_rows(args.judge_rows, rows)
+        _write_rows(args.features, [{k: v for k, v in r.items() if k != "refusal"} for r in rows])
     model = replace(model, judge=fit_judge(rows, model))
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
     _report_judge(rows, model)
@@ -251,10 +256,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--refit", action="store_true",
                    help="refit answer-or-refuse on the kept features (--features) and the current ranker, "
                         "without collecting them again")
-    p.add_argument("--judge", action="store_true",
-                   help="also fit the generative answer-or-refuse combination: collects the LLM's refusal "
-                        "probability per question (slow: one prompt evaluation each); with --refit, refits it "
-                        "on the kept rows (--judge-rows)")
     p.add_argument("--judge-rows", type=Path, default=Path("eval-out/judge.jsonl"),
                    help="where to keep the rows with the LLM's refusal probabilities")
     p.add_argument("--judge-only", action="store_true",
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.judge_only:
         return _judge_only(args)
     if args.refit:
-        rows = [json.loads(line) for line in args.features.read_text().splitlines() if line.strip()]
+        rows = _read_rows(args.features)
         ranker = answerability.load(args.out).ranker
     else:
         settings = QASettings.from_env(mode="extractive")
@@ -275,28 +276,19 @@ def main(argv: list[str] | None = None) -> int:
         ranker = fit_ranker(passages)
         # Pass 2: evidence chosen by the fitted ranker; fit answer-or-refuse on its features.
         rows, _ = collect(args.data, settings, ranker)
-        args.features.parent.mkdir(parents=True, exist_ok=True)
-        args.features.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    model = fit(rows)
-    model = answerability.AnswerabilityModel(model.features, model.mean, model.scale, model.coef, model.intercept,
-                                             model.threshold, ranker)
+        _write_rows(args.features, rows)
+    model = replace(fit(rows), ranker=ranker)
     try:
         previous = answerability.load(args.out).judge
     except (RuntimeError, KeyError, ValueError):
         previous = None
     judge_rows = None
-    if args.judge and not args.refit:
-        judge_rows = collect_judge(args.data, QASettings.from_env(mode="generative"), ranker)
-        args.judge_rows.parent.mkdir(parents=True, exist_ok=True)
-        args.judge_rows.write_text("".join(json.dumps(r) + "\n" for r in judge_rows))
-    elif args.refit and args.judge_rows.is_file() and (args.judge or previous is not None):
+    if previous is not None and args.refit and args.judge_rows.is_file():
         # A refit keeps the judge: refitted on its kept rows (their passages chosen by the same
         # ranker), under the refitted evidence model.
-        judge_rows = [json.loads(line) for line in args.judge_rows.read_text().splitlines() if line.strip()]
-    elif args.judge:
-        raise SystemExit(f"no kept judge rows at {args.judge_rows}: run with --judge alone to collect them")
+        judge_rows = _read_rows(args.judge_rows)
     elif previous is not None:
-        # A new ranker chose other passages than the kept rows hold: keep the judge, say so.
+        # No kept rows to refit it on, or a new ranker chose other passages than they hold.
         model = replace(model, judge=previous)
         print("kept the previous judge as it was (fitted under the previous ranker and evidence model): "
               "run `--judge-only` to refit it under these")

@@ -8,7 +8,7 @@ collection knows at all. The weights and the decision threshold come from the fi
 
 When the LLM writes the answer, a second fitted combination (`Judge`) also reads the LLM's
 own probability of replying "not in the articles" to the prompt it answers from: a reader
-of the quotes that the evidence features are not (`--judge` in evaluation/calibrate.py).
+of the quotes that the evidence features are not (`--judge-only` in evaluation/calibrate.py).
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def logit(p: float) -> float:
 class Judge:
     """Answer or refuse when the LLM writes the answer: the evidence model's probability and the
     LLM's own probability of replying "not in the articles" to the answer prompt, combined by a
-    logistic regression fitted on the same data (`python -m evaluation.calibrate --judge`)."""
+    logistic regression fitted on the same data (`python -m evaluation.calibrate --judge-only`)."""
     coef: tuple[float, float]       # on logit(evidence probability), logit(P(model refuses))
     intercept: float
     threshold: float

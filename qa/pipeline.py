@@ -207,8 +207,7 @@ class Pipeline:
         if refusal is not None and model.judge is not None:
             ev.refusal = refusal
             ev.answerable, ev.probability = model.judge.decide(ev.probability, refusal)
-        if ev.question.fixed_type and not ev.best[0].typed:
-            # "When…?" answered by no date, "How many…?" by no number: the premise is not stated.
+        if _untyped(ev):
             ev.answerable = False
         if not ev.answerable:
             view = self.articles.get(ev.best[0].source)
@@ -230,10 +229,8 @@ class Pipeline:
         or no combination was fitted, and when the question names someone or something no
         retrieved article mentions: the model may answer about a quote that is about another
         (no question of the development sets with such a name was answered by the judge)."""
-        if not ev.best or self.answer_model().judge is None or ev.features.get("entity_absent"):
+        if not ev.best or self.answer_model().judge is None or ev.features.get("entity_absent") or _untyped(ev):
             return ev
-        if ev.question.fixed_type and not ev.best[0].typed:
-            return ev       # refused whatever the model reads (see decide)
         messages = compose.answer_messages(ev, standalone)
         refusal = opening_probability(llm, messages, NOT_FOUND.split("_")[0])
         return self.decide(ev, refusal) if refusal is not None else ev
@@ -315,6 +312,12 @@ class Pipeline:
             answer = item
         assert isinstance(answer, Answer)
         return answer
+
+
+def _untyped(ev: Evidence) -> bool:
+    """"When…?" answered by no date, "How many…?" by no number: the premise is not stated, and
+    the question is refused whatever the models read."""
+    return ev.question.fixed_type and not ev.best[0].typed
 
 
 def default_pipeline(settings: QASettings, runtime: Runtime = RUNTIME) -> Pipeline:
