@@ -67,6 +67,11 @@ class Judge:
         p = self.probability(evidence_p, refusal_p)
         return p >= self.threshold, p
 
+    def could_answer(self, evidence_p: float) -> bool:
+        """Whether some reading of the LLM's would answer at this evidence probability: when
+        none would (the evidence is that weak), the reading need not be asked for."""
+        return any(self.decide(evidence_p, r)[0] for r in (0.0, 1.0))
+
 
 @dataclass(frozen=True)
 class AnswerabilityModel:

@@ -226,10 +226,13 @@ class Pipeline:
         """The decision again, with the LLM's reading: its probability of replying "not in the
         articles" to the very prompt it would answer (llama.cpp keeps that prompt evaluated,
         so the answer then starts at once). Unchanged when the backend gives no probabilities
-        or no combination was fitted, and when the question names someone or something no
+        or no combination was fitted, when the evidence is too weak for any reading to answer
+        (the model is not asked), and when the question names someone or something no
         retrieved article mentions: the model may answer about a quote that is about another
         (no question of the development sets with such a name was answered by the judge)."""
-        if not ev.best or self.answer_model().judge is None or ev.features.get("entity_absent") or _untyped(ev):
+        judge = self.answer_model().judge
+        if (not ev.best or judge is None or ev.features.get("entity_absent") or _untyped(ev)
+                or not judge.could_answer(ev.probability)):
             return ev
         messages = compose.answer_messages(ev, standalone)
         refusal = opening_probability(llm, messages, NOT_FOUND.split("_")[0])

@@ -74,3 +74,16 @@ def test_the_judge_round_trips_through_the_weights_file(tmp_path):
     path = tmp_path / "answerability.json"
     path.write_text(json.dumps(model.to_json()))
     assert answerability.load(path).judge == model.judge
+
+
+def test_the_llm_is_not_asked_when_no_reading_could_answer():
+    """`could_answer` is False exactly where no LLM reading, however sure, turns a refusal
+    into an answer: over a grid of evidence probabilities, checked against every reading."""
+    judge = answerability.load(answerability.WEIGHTS_FILE).judge
+    readings = np.linspace(0.0, 1.0, 201)
+    verdicts = set()
+    for p in np.geomspace(1e-5, 0.999, 80):
+        some = any(judge.decide(float(p), float(r))[0] for r in readings)
+        assert judge.could_answer(float(p)) == some, p
+        verdicts.add(some)
+    assert verdicts == {True, False}, "the grid holds both hopeless and open cases"
