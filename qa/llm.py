@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
@@ -41,6 +42,13 @@ def opening_probability(llm: LLM, messages: Messages, prefix: str) -> float | No
     starting with it, case aside), or None when the backend cannot tell (no logits)."""
     judge = getattr(llm, "opening_probability", None)
     return judge(messages, prefix) if judge is not None else None
+
+
+def turn(llm: LLM):
+    """A context manager giving the LLM for one answer's reading and writing together
+    (`LocalLlama.turn`); for a backend without turns, the LLM itself."""
+    take = getattr(llm, "turn", None)
+    return take() if take is not None else nullcontext(llm)
 
 
 def complete(llm: LLM, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> str:
@@ -121,61 +129,87 @@ class LocalLlama:
         with self._lock:
             self._load()
 
+    @contextmanager
+    def _waiting(self):
+        """Counted in `queued` while waiting for the model or using it."""
+        with self._queue_lock:
+            self._queue += 1
+        try:
+            yield
+        finally:
+            with self._queue_lock:
+                self._queue -= 1
+
+    @contextmanager
+    def turn(self) -> Iterator["_Turn"]:
+        """The model for one answer's reading and writing together: while the turn lasts, no
+        other request's prompt is evaluated, so the prompt the reading leaves evaluated is still
+        there when the answer is written (otherwise the answer evaluates it again, ~1.5 s).
+        Yields the model's calls without the wait (they must not run outside the turn)."""
+        with self._waiting(), self._lock:
+            yield _Turn(self)
+
     def opening_probability(self, messages: Messages, prefix: str) -> float | None:
         """P(the reply's first token starts with `prefix`, case aside): the prompt is evaluated as generation would evaluate
         it and the first token's distribution read. llama.cpp keeps the evaluated prompt, so
         a `stream` of the same messages afterwards starts sampling at once."""
-        with self._queue_lock:
-            self._queue += 1
-        try:
-            return self._opening_probability(messages, prefix)
-        finally:
-            with self._queue_lock:
-                self._queue -= 1
+        with self._waiting(), self._lock:
+            return self._read_opening(messages, prefix)
 
-    def _opening_probability(self, messages: Messages, prefix: str) -> float | None:
-        with self._lock:
-            llama = self._load()._model
-            prompt = chatml([_message(m["role"], m["content"]) for m in messages])
-            # As create_completion tokenizes a prompt for a decoder model (its BOS/EOS by the model's own rule).
-            tokens = llama.tokenize(prompt.encode("utf-8"), special=True)
-            if not tokens or len(tokens) >= self.n_ctx:
-                return None     # generation reports a prompt too long for the context
-            shared = 0
-            for a, b in zip(llama._input_ids, tokens):
-                if a != b:
-                    break
-                shared += 1
-            shared = min(shared, len(tokens) - 1)    # the last token is evaluated again for its logits
-            if shared and not llama._ctx.kv_cache_seq_rm(-1, shared, -1):
-                shared = 0                           # no partial cache removal: evaluate it all, as generate does
-                llama.reset()
-            llama.n_tokens = shared
-            llama.eval(tokens[shared:])
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),)).astype(np.float64)
-            probs = np.exp(logits - logits.max())
-            probs /= probs.sum()
-            top = np.argsort(-probs)[:50]          # the rest of the vocabulary holds ~nothing
-            pieces = [llama.detokenize([int(i)]).decode("utf-8", "replace").strip().upper() for i in top]
+    def _read_opening(self, messages: Messages, prefix: str) -> float | None:
+        """The caller holds the model's lock."""
+        llama = self._load()._model
+        prompt = chatml([_message(m["role"], m["content"]) for m in messages])
+        # As create_completion tokenizes a prompt for a decoder model (its BOS/EOS by the model's own rule).
+        tokens = llama.tokenize(prompt.encode("utf-8"), special=True)
+        if not tokens or len(tokens) >= self.n_ctx:
+            return None     # generation reports a prompt too long for the context
+        shared = 0
+        for a, b in zip(llama._input_ids, tokens):
+            if a != b:
+                break
+            shared += 1
+        shared = min(shared, len(tokens) - 1)    # the last token is evaluated again for its logits
+        if shared and not llama._ctx.kv_cache_seq_rm(-1, shared, -1):
+            shared = 0                           # no partial cache removal: evaluate it all, as generate does
+            llama.reset()
+        llama.n_tokens = shared
+        llama.eval(tokens[shared:])
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),)).astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        top = np.argsort(-probs)[:50]          # the rest of the vocabulary holds ~nothing
+        pieces = [llama.detokenize([int(i)]).decode("utf-8", "replace").strip().upper() for i in top]
         return float(sum(probs[i] for i, piece in zip(top, pieces) if piece.startswith(prefix.upper())))
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
-        with self._queue_lock:
-            self._queue += 1
-        try:
-            yield from self._stream(messages, max_tokens, stop)
-        finally:
-            with self._queue_lock:
-                self._queue -= 1
+        with self._waiting(), self._lock:
+            yield from self._write(messages, max_tokens, stop)
 
-    def _stream(self, messages: Messages, max_tokens: int, stop: list[str] | None) -> Iterator[str]:
-        with self._lock:
-            llm = self._load()
-            # LlamaCPP reads its generation settings from generate_kwargs, not from the call.
-            llm.generate_kwargs.update(max_tokens=max_tokens, stop=[IM_END, *(stop or [])])
-            for part in llm.stream_chat([_message(m["role"], m["content"]) for m in messages]):
-                if part.delta:
-                    yield part.delta
+    def _write(self, messages: Messages, max_tokens: int, stop: list[str] | None) -> Iterator[str]:
+        """The caller holds the model's lock."""
+        llm = self._load()
+        # LlamaCPP reads its generation settings from generate_kwargs, not from the call.
+        llm.generate_kwargs.update(max_tokens=max_tokens, stop=[IM_END, *(stop or [])])
+        for part in llm.stream_chat([_message(m["role"], m["content"]) for m in messages]):
+            if part.delta:
+                yield part.delta
+
+
+class _Turn:
+    """A LocalLlama while one answer holds it (LocalLlama.turn): the same calls, without the wait."""
+
+    def __init__(self, model: LocalLlama) -> None:
+        self.name, self._model = model.name, model
+
+    def queued(self) -> int:
+        return self._model.queued()
+
+    def opening_probability(self, messages: Messages, prefix: str) -> float | None:
+        return self._model._read_opening(messages, prefix)
+
+    def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        return self._model._write(messages, max_tokens, stop)
 
 
 def local_llama(model_path: Path, n_ctx: int, n_threads: int, runtime: Runtime = RUNTIME) -> LocalLlama:

@@ -29,7 +29,7 @@ from .articles import Articles, SentenceVectors, mentions
 from .evidence import Evidence, gather
 from .nlp import NLP, shared_nlp
 from .question import HeadTyper, Question, analyse
-from .llm import LLM, LLMUnavailable, make_llm, opening_probability
+from .llm import LLM, LLMUnavailable, make_llm, opening_probability, turn
 from .modes import Mode, ModeChoice, fallback_note, resolve_mode
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
@@ -222,6 +222,12 @@ class Pipeline:
                 ev.reason = "no passage matches the question well enough"
         return ev
 
+    def consults_judge(self, ev: Evidence) -> bool:
+        """Whether `judge` asks the LLM about this evidence (see there)."""
+        judge = self.answer_model().judge
+        return bool(ev.best and judge is not None and not ev.features.get("entity_absent") and not _untyped(ev)
+                    and judge.could_answer(ev.probability))
+
     def judge(self, ev: Evidence, llm: LLM, standalone: str) -> Evidence:
         """The decision again, with the LLM's reading: its probability of replying "not in the
         articles" to the very prompt it would answer (llama.cpp keeps that prompt evaluated,
@@ -230,9 +236,7 @@ class Pipeline:
         (the model is not asked), and when the question names someone or something no
         retrieved article mentions: the model may answer about a quote that is about another
         (no question of the development sets with such a name was answered by the judge)."""
-        judge = self.answer_model().judge
-        if (not ev.best or judge is None or ev.features.get("entity_absent") or _untyped(ev)
-                or not judge.could_answer(ev.probability)):
+        if not self.consults_judge(ev):
             return ev
         messages = compose.answer_messages(ev, standalone)
         refusal = opening_probability(llm, messages, NOT_FOUND.split("_")[0])
@@ -242,9 +246,10 @@ class Pipeline:
                mode: Mode | str | None = None, drafts: bool = False, *,
                fallback: bool = False, sources: Iterable[str] | None = None) -> Iterator[Partial | Draft | Answer]:
         """Yields the answer text so far (a Partial, a str) while generating; the last item is the Answer. With
-        `drafts`, a generated answer is preceded by a Draft when the evidence alone would answer:
-        its verified quotes, ready in milliseconds, for the caller to show while the model reads
-        and writes (the final Answer may still refuse, see `judge`). With `fallback`, a
+        `drafts`, whenever the model takes part, a Draft comes first: what the evidence alone says,
+        ready in milliseconds, for the caller to show while the model reads and writes: its
+        verified quotes (the final Answer may still refuse, see `judge`), or its refusal (the
+        final Answer may still answer). With `fallback`, a
         missing or failing LLM gives an extractive answer with a note instead of LLMUnavailable
         (after a Draft or partial text when the model failed while writing). With `sources`,
         the question is asked over those articles only (source ids as the library lists them)."""
@@ -279,21 +284,25 @@ class Pipeline:
         t["select"] = time.perf_counter() - t1 - t["retrieve"]
 
         base = dict(question=question, standalone_question=standalone, mode=mode.value)
-        if mode is Mode.GENERATIVE:
-            if drafts and ev.answerable:
-                # The quotes the evidence found, on screen while the model reads them.
-                draft = compose.check_verbatim(compose.extractive(ev, **base), self.store)
+        answer = None
+        if mode is Mode.GENERATIVE and (ev.answerable or self.consults_judge(ev)):
+            if drafts:
+                # What the evidence alone says, on screen while the model reads: its verified
+                # quotes, or its refusal (the model may still find the answer in the passages).
+                draft = (compose.check_verbatim(compose.extractive(ev, **base), self.store) if ev.answerable
+                         else compose.abstain(ev, **base))
                 t["draft"] = time.perf_counter() - t0
                 yield Draft(draft, ahead=getattr(llm, "queued", lambda: 0)())
-            t1 = time.perf_counter()
-            ev = self.judge(ev, llm, standalone)
-            t["judge"] = time.perf_counter() - t1
-        if not ev.answerable:
-            answer = compose.abstain(ev, **base)
-        elif mode is Mode.EXTRACTIVE:
-            answer = compose.extractive(ev, **base)
-        else:
-            answer = yield from compose.generative(ev, llm, self.vectors, self.settings, t, **base)
+            # The model's reading and its answer in one turn: no other request's prompt is
+            # evaluated between them, so the answer continues from the prompt the reading left.
+            with turn(llm) as held:
+                t1 = time.perf_counter()
+                ev = self.judge(ev, held, standalone)
+                t["judge"] = time.perf_counter() - t1
+                if ev.answerable:
+                    answer = yield from compose.generative(ev, held, self.vectors, self.settings, t, **base)
+        if answer is None:
+            answer = compose.extractive(ev, **base) if ev.answerable else compose.abstain(ev, **base)
         t1 = time.perf_counter()
         if answer.answered:
             answer.conflicts = compose.add_conflicts(

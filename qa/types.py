@@ -66,8 +66,10 @@ class Partial(str):
 
 @dataclass(frozen=True)
 class Draft:
-    """The verified quotes of an answer the model is still reading and writing: what a caller can
-    show at once (an extractive answer, citations verbatim), before the final Answer replaces it
-    (the generated text, or a refusal when the model's reading of the quotes overrules them)."""
+    """What the evidence alone says while the model still reads and writes: what a caller can show
+    at once, before the final Answer replaces it. Either its verified quotes (an extractive answer,
+    citations verbatim; the final Answer is the generated text, or a refusal when the model's
+    reading of the quotes overrules them), or its refusal (`answer.answered` False; the final
+    Answer may answer when the model reads an answer in the closest passages)."""
     answer: Answer
     ahead: int = 0     # answers the model is writing or has waiting before this one

@@ -30,11 +30,15 @@ def session_settings(settings: QASettings, n_quotes) -> QASettings:
     return settings.with_(n_quotes=max(1, min(12, n)))
 
 
-def _draft_status(ahead: int) -> str:
+def _draft_status(ahead: int, answered: bool = True) -> str:
+    """The line above a draft: what the model is about to do, and how many answers are ahead."""
+    queue = f"{ahead} answer{'s' if ahead != 1 else ''} ahead of yours"
+    if not answered:   # the evidence found no answer; the model reads the closest passages
+        return ("The model is checking the closest passages…" if ahead <= 0
+                else f"Waiting for the model to check the closest passages: {queue}…")
     if ahead <= 0:
         return "Writing an answer from these quotes…"
-    return (f"Waiting for the model: {ahead} answer{'s' if ahead != 1 else ''} ahead of yours. "
-            f"Meanwhile, the quotes found so far…")
+    return f"Waiting for the model: {queue}. Meanwhile, the quotes found so far…"
 
 
 def _ready(settings: QASettings) -> bool:
@@ -74,7 +78,8 @@ def respond(message: str, turns: list[dict] | None, mode: str | None = None, n_q
                 turn.pop("partial", None)
                 turn.update(answer=item.to_dict(), status="done", note="")
             elif isinstance(item, Draft):
-                turn.update(answer=item.answer.to_dict(), status="draft", note=_draft_status(item.ahead))
+                turn.update(answer=item.answer.to_dict(), status="draft",
+                            note=_draft_status(item.ahead, item.answer.answered))
             elif isinstance(item, Partial) and _sentinel(item.text):
                 turn.pop("partial", None)
                 turn["note"] = "Checking the articles…"

@@ -35,9 +35,15 @@ def test_drafts_come_first_and_only_when_asked(generative_pipeline, seeded_setti
     final = items[-1]
     assert final.timings["draft"] < final.timings["retrieve"] + final.timings["select"] + final.timings["generate"]
     assert not any(isinstance(i, Draft) for i in generative_pipeline.stream(question))
-    # A refusal has nothing to draft.
+    # A question the model never reads (it names what no article mentions) has nothing to draft.
     assert not any(isinstance(i, Draft) for i in generative_pipeline.stream("Who won the 2022 FIFA World Cup?",
                                                                             drafts=True))
+    # One the evidence refuses but the model reads is drafted as the evidence's refusal, at once;
+    # the model's reading then finds the answer.
+    *first, last = generative_pipeline.stream("When and where did Maria Eagle meet her French counterpart?",
+                                              drafts=True)
+    assert isinstance(first[0], Draft) and not first[0].answer.answered and not first[0].answer.citations
+    assert last.answered and last.timings["draft"] < last.timings["total"]
 
 
 def test_the_model_tells_whether_its_quotes_answer(real_llm):
@@ -59,6 +65,34 @@ def test_the_model_tells_whether_its_quotes_answer(real_llm):
     opening_probability(real_llm, answered, "NOT")
     assert complete(real_llm, answered) == fresh and "March 2021" in fresh
     assert real_llm.queued() == 0
+
+
+def test_an_answers_reading_and_writing_are_one_turn(real_llm):
+    """While one answer holds the model (its reading, then its writing), another request's
+    reading waits for the turn to end, and counts in the queue meanwhile."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from qa.compose import prompt_messages
+    from qa.llm import opening_probability
+
+    quotes = [SimpleNamespace(text="The town council said the new library opened to readers in March 2021.")]
+    mine = prompt_messages("When did the new library open?", quotes)
+    theirs = prompt_messages("Who said the library opened?", quotes)
+    order = []
+    other = threading.Thread(target=lambda: (opening_probability(real_llm, theirs, "NOT"), order.append("other")))
+    with real_llm.turn() as held:
+        other.start()
+        deadline = time.monotonic() + 30
+        while real_llm.queued() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert real_llm.queued() == 2, "this turn and the waiting reading"
+        assert held.opening_probability(mine, "NOT") < 0.5
+        assert "March 2021" in "".join(held.stream(mine, max_tokens=24))
+        order.append("turn")
+    other.join(timeout=120)
+    assert order == ["turn", "other"] and real_llm.queued() == 0
 
 
 def test_generated_answers_decide_with_the_models_reading(generative_pipeline):

@@ -181,6 +181,10 @@ def test_a_draft_says_how_many_answers_are_ahead():
 
     assert _draft_status(0) == "Writing an answer from these quotes…"
     assert "1 answer ahead of yours" in _draft_status(1) and "3 answers ahead" in _draft_status(3)
+    # A provisional refusal says the model is still checking, never that quotes were found.
+    assert _draft_status(0, answered=False) == "The model is checking the closest passages…"
+    assert "2 answers ahead of yours" in _draft_status(2, answered=False)
+    assert "quotes found" not in _draft_status(2, answered=False)
 
 
 def test_the_not_found_sentinel_never_shows_while_streaming():
