@@ -37,10 +37,10 @@ def stream_ask(question: str, *, history: list[tuple[str, str]] | None = None, m
                fallback: bool = False, sources: Iterable[str] | None = None) -> Iterator[Partial | Draft | Answer]:
     """Like `ask`, but yields the answer text as it is generated (each a `Partial`, which is a
     `str`: the whole text so far); the last item is the Answer.
-    With `drafts=True`, a generated answer is preceded by a `Draft` holding its verified quotes
-    (an extractive answer), to show at once while the model reads and writes, when the evidence
-    alone would answer; the final Answer may still be a refusal (the model's reading takes part
-    in the decision) or, with no Draft before it, an answer. `sources` as for `ask`."""
+    With `drafts=True`, whenever the model takes part a `Draft` comes first, to show at once
+    while the model reads and writes: what the evidence alone says, its verified quotes (an
+    extractive answer) or its refusal. The final Answer may differ (the model's reading takes
+    part in the decision): a refusal after quotes, an answer after a refusal. `sources` as for `ask`."""
     from .pipeline import default_pipeline
 
     pipe = default_pipeline(settings or QASettings.from_env())
