@@ -30,6 +30,12 @@ from .question import Question
 from .retrieve import Hit
 
 MAX_OPEN_QUOTES = 3
+# How far below the best passage's score (the fitted ranker's, a log-odds that a passage holds
+# the answer) another may score and still join an open question's account: within 1.0, at
+# least e^-1 ~ 0.37 times the best one's odds.
+OPEN_MARGIN = 1.0
+# The sentences of a story's lead a request for its gist quotes.
+LEAD_SENTENCES = 2
 # How many passages, best first by similarity and overlap, the fitted ranker re-ranks with
 # word alignment (each costs one pass of the embedding model on first sight, run while spaCy
 # reads). `python -m evaluation.sweep ALIGN_TOP 10 8 6 5` (2026-12-03, READ_TOP 10): 8 and 10
@@ -182,13 +188,9 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
         if typed:
             quotes.remove(typed[0])
             quotes.insert(0, typed[0])
-    best = [quotes[0]]
-    if question.open:
-        for q in quotes[1:]:
-            if len(best) >= MAX_OPEN_QUOTES:
-                break
-            if q.score >= quotes[0].score - 0.2 * abs(quotes[0].score) and not _overlaps(q, best):
-                best.append(q)
+    best = _open_best(quotes) if question.open else [quotes[0]]
+    if question.summary:
+        best = _with_lead(best, views[best[0].source])
     if question.open:
         best = [_with_follow_on(q, views[q.source]) for q in best]
     rest = [q for q in quotes if not _overlaps(q, best)]
@@ -351,6 +353,32 @@ def _nearness(q: Quote, question: Question, view: ArticleView) -> float:
     pos = [i for i, (off, _) in enumerate(words) for x in cands if x.start <= off < x.end]
     d = min((abs(i - j) for i in pos for j in at), default=None)
     return 0.0 if d is None else 1.0 / (1.0 + d)
+
+
+def _open_best(quotes: list[Quote]) -> list[Quote]:
+    """The passages an account draws on: up to MAX_OPEN_QUOTES, best first, scoring within
+    OPEN_MARGIN of the best. (Preferring one passage per article was tried: it lost the answer
+    of a why-question whose best two passages share an article.)"""
+    best = [quotes[0]]
+    for q in quotes[1:]:
+        if len(best) < MAX_OPEN_QUOTES and q.score >= quotes[0].score - OPEN_MARGIN and not _overlaps(q, best):
+            best.append(q)
+    return best
+
+
+def _with_lead(best: list[Quote], view: ArticleView) -> list[Quote]:
+    """For a request for the gist: the lead of the best passage's article (a news story says
+    what matters most first), in the article's order, then the best passages it lacks."""
+    lead = []
+    for i, (s, e) in enumerate(view.spans):
+        if len(lead) >= LEAD_SENTENCES:
+            break
+        text = view.text[s:e]
+        if len(text.split()) >= 6 and text.rstrip().endswith((".", "!", "?", '"', "”", "’")):   # not a heading or dateline
+            lead.append(Quote(view.source, view.title, view.published, text, s, e, sim=best[0].sim, fit=best[0].fit,
+                              score=best[0].score, article_text=view.text, sentence=i))
+    rest = [q for q in best if not _overlaps(q, lead)]
+    return lead + rest[:max(1, MAX_OPEN_QUOTES - len(lead))]
 
 
 def _overlaps(q: Quote, others: list[Quote]) -> bool:

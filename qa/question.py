@@ -33,6 +33,8 @@ OPEN_WH = {"why", "how"}
 # Imperatives and verbs of account: the answer is what someone said or did, not a value.
 OPEN_VERBS = {"summarise", "summarize", "describe", "explain", "compare", "outline", "list", "tell", "say",
               "announce", "warn", "claim", "argue", "do", "happen", "mean", "report", "discuss", "contrast"}
+# Asking for the gist of a story ("Summarise the agreement", "Give an overview of the talks").
+SUMMARY_WORDS = {"summarise", "summarize", "summary", "overview", "gist", "recap"}
 HEAD_LABEL_MIN = 0.36     # cosine of a head noun to a label gloss (set on the dev questions' head nouns)
 
 
@@ -48,6 +50,7 @@ class Question:
     skip: frozenset = field(default_factory=frozenset)   # lowercased words of the question (no new value)
     fixed_type: bool = False                     # the wh-word fixes the type ("when", "how many"), not a noun
     descriptors: tuple[str, ...] = ()            # entities that describe, not name ("Kenyan", "Danish")
+    summary: bool = False                        # asks for the gist of a story (an open question)
 
     @property
     def typed(self) -> bool:
@@ -226,6 +229,8 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
         is_open = True    # "Summarise the agreement", "Compare the two reports"
     if any(t.lemma_.lower() in ("compare", "summarise", "summarize", "contrast") for t in doc):
         is_open = True
+    summary = any(t.lemma_.lower() in SUMMARY_WORDS for t in doc)
+    is_open = is_open or summary
     if is_open:
         labels = ()
     ents = [e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
@@ -242,5 +247,5 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     # where the question says "Kenyan".
     descriptors = tuple(e for e in ents if any(x.label_ == "NORP" and x.text.startswith(e) for x in doc.ents))
     return Question(text=text, wh=wh_word, head=head, labels=labels, open=is_open, fixed_type=fixed, entities=tuple(ents),
-                    descriptors=descriptors,
+                    descriptors=descriptors, summary=summary,
                     terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(re.findall(r"[\w']+", low.replace("’", "'"))))

@@ -1,0 +1,55 @@
+"""Open questions over articles written for the test: a request for the gist quotes the story's
+lead; other open questions draw on the best passages. Real index, real models."""
+from __future__ import annotations
+
+import pytest
+
+from index import IndexSettings, build_index
+from qa import QASettings
+from qa.pipeline import Pipeline
+
+STORY = ("River towns sign water-sharing deal\n"
+         "\n"
+         "March 3, 2026\n"
+         "\n"
+         "Three river towns have agreed to share the water of the Alder for the next twenty years. "
+         "Under the deal, Millbrook will build a new reservoir and sell water to its two neighbours at cost.\n"
+         "The towns will also set up a joint board to manage droughts. "
+         "Farmers had complained for years that the towns took too much water in dry summers. "
+         "The water-sharing deal includes a promise to restore the wetlands below the weir by 2030. "
+         "Mayor Ruth Adler said the water-sharing deal would end a feud that had lasted a generation.\n")
+OTHER = ("Library reopens after flood repairs\n"
+         "\n"
+         "The town library reopened on Monday after six months of repairs. "
+         "Volunteers dried and catalogued more than 4,000 books.\n")
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("open")
+    folder = root / "arts"
+    folder.mkdir()
+    (folder / "water.txt").write_text(STORY)
+    (folder / "library.txt").write_text(OTHER)
+    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
+    build_index([folder], settings=settings.index, embedder=embedder)
+    return Pipeline(settings, embedder=embedder)
+
+
+def test_a_request_for_the_gist_quotes_the_story_lead_first(pipe):
+    question = pipe.analyse("Summarise the water-sharing deal.")
+    assert question.summary and question.open
+    ev = pipe.evidence(question.text)
+    lead = ["Three river towns have agreed to share the water of the Alder for the next twenty years.",
+            "Under the deal, Millbrook will build a new reservoir and sell water to its two neighbours at cost."]
+    assert [q.text for q in ev.best[:2]] == lead            # the headline and dateline are not the lead
+    assert all(q.source == "water.txt" and q.article_text[q.start:q.end] == q.text for q in ev.best)
+    assert len(ev.best) > 2                                  # and the best passage besides
+
+
+def test_other_open_questions_are_not_answered_with_the_lead(pipe):
+    question = pipe.analyse("What did Ruth Adler say about the water-sharing deal?")
+    assert question.open and not question.summary
+    ev = pipe.evidence(question.text)
+    assert "feud" in ev.best[0].text
+    assert not ev.best[0].text.startswith("Three river towns")
