@@ -201,7 +201,7 @@ def collect_judge(data: Path, settings: QASettings, ranker) -> list[dict]:
         row["hit"] = row["hit"] and (not sources or any(q.source in sources for q in ev.best))
         row["has_evidence"] = bool(ev.best)
         row["refusal"] = (opening_probability(pipe.llm(required=True), answer_messages(ev, question),
-                                              NOT_FOUND.split("_")[0]) if ev.best else None)
+                                              NOT_FOUND) if ev.best else None)
         rows.append(row)
     return rows
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import re
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -37,11 +38,20 @@ class LLM(Protocol):
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]: ...
 
 
-def opening_probability(llm: LLM, messages: Messages, prefix: str) -> float | None:
-    """The probability that the model's reply to `messages` opens with `prefix` (its first token
-    starting with it, case aside), or None when the backend cannot tell (no logits)."""
+def opening_probability(llm: LLM, messages: Messages, reply: str) -> float | None:
+    """The probability that the model's reply to `messages` starts as `reply` does (see
+    `opens_reply`), or None when the backend cannot tell (no logits)."""
     judge = getattr(llm, "opening_probability", None)
-    return judge(messages, prefix) if judge is not None else None
+    return judge(messages, reply) if judge is not None else None
+
+
+def opens_reply(piece: str, reply: str) -> bool:
+    """A first token `piece` starts `reply` (case and spaces aside): it covers at least the
+    reply's first word and goes no further than the reply. "NOT" and "NOT_IN" start
+    "NOT_IN_ARTICLES"; "Note", "Nothing" and "Nottingham" do not, nor does "N"."""
+    piece, reply = piece.strip().upper(), reply.strip().upper()
+    first = re.match(r"[A-Z0-9]+", reply)
+    return bool(piece) and reply.startswith(piece) and len(piece) >= (len(first.group(0)) if first else 1)
 
 
 def turn(llm: LLM):
@@ -149,14 +159,14 @@ class LocalLlama:
         with self._waiting(), self._lock:
             yield _Turn(self)
 
-    def opening_probability(self, messages: Messages, prefix: str) -> float | None:
-        """P(the reply's first token starts with `prefix`, case aside): the prompt is evaluated as generation would evaluate
+    def opening_probability(self, messages: Messages, reply: str) -> float | None:
+        """P(the reply's first token starts `reply`, see `opens_reply`): the prompt is evaluated as generation would evaluate
         it and the first token's distribution read. llama.cpp keeps the evaluated prompt, so
         a `stream` of the same messages afterwards starts sampling at once."""
         with self._waiting(), self._lock:
-            return self._read_opening(messages, prefix)
+            return self._read_opening(messages, reply)
 
-    def _read_opening(self, messages: Messages, prefix: str) -> float | None:
+    def _read_opening(self, messages: Messages, reply: str) -> float | None:
         """The caller holds the model's lock."""
         llama = self._load()._model
         prompt = chatml([_message(m["role"], m["content"]) for m in messages])
@@ -179,8 +189,8 @@ class LocalLlama:
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         top = np.argsort(-probs)[:50]          # the rest of the vocabulary holds ~nothing
-        pieces = [llama.detokenize([int(i)]).decode("utf-8", "replace").strip().upper() for i in top]
-        return float(sum(probs[i] for i, piece in zip(top, pieces) if piece.startswith(prefix.upper())))
+        pieces = [llama.detokenize([int(i)]).decode("utf-8", "replace") for i in top]
+        return float(sum(probs[i] for i, piece in zip(top, pieces) if opens_reply(piece, reply)))
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
         with self._waiting(), self._lock:
@@ -205,8 +215,8 @@ class _Turn:
     def queued(self) -> int:
         return self._model.queued()
 
-    def opening_probability(self, messages: Messages, prefix: str) -> float | None:
-        return self._model._read_opening(messages, prefix)
+    def opening_probability(self, messages: Messages, reply: str) -> float | None:
+        return self._model._read_opening(messages, reply)
 
     def stream(self, messages: Messages, max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
         return self._model._write(messages, max_tokens, stop)

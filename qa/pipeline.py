@@ -239,7 +239,7 @@ class Pipeline:
         if not self.consults_judge(ev):
             return ev
         messages = compose.answer_messages(ev, standalone)
-        refusal = opening_probability(llm, messages, NOT_FOUND.split("_")[0])
+        refusal = opening_probability(llm, messages, NOT_FOUND)
         return self.decide(ev, refusal) if refusal is not None else ev
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,

@@ -3,6 +3,7 @@ import pytest
 
 from index import get_article
 from qa import Partial
+from qa.prompts import NOT_FOUND
 
 pytestmark = pytest.mark.slow
 
@@ -59,10 +60,10 @@ def test_the_model_tells_whether_its_quotes_answer(real_llm):
               SimpleNamespace(text="Its architect, Maria Lopez, has designed three other public buildings.")]
     answered = prompt_messages("When did the new library open?", quotes)
     unanswered = prompt_messages("How much did the new library cost to build?", quotes)
-    low, high = opening_probability(real_llm, answered, "NOT"), opening_probability(real_llm, unanswered, "NOT")
+    low, high = opening_probability(real_llm, answered, NOT_FOUND), opening_probability(real_llm, unanswered, NOT_FOUND)
     assert low < 0.2 and high > 0.5, (low, high)
     fresh = complete(real_llm, answered)               # the other prompt was evaluated last
-    opening_probability(real_llm, answered, "NOT")
+    opening_probability(real_llm, answered, NOT_FOUND)
     assert complete(real_llm, answered) == fresh and "March 2021" in fresh
     assert real_llm.queued() == 0
 
@@ -81,14 +82,14 @@ def test_an_answers_reading_and_writing_are_one_turn(real_llm):
     mine = prompt_messages("When did the new library open?", quotes)
     theirs = prompt_messages("Who said the library opened?", quotes)
     order = []
-    other = threading.Thread(target=lambda: (opening_probability(real_llm, theirs, "NOT"), order.append("other")))
+    other = threading.Thread(target=lambda: (opening_probability(real_llm, theirs, NOT_FOUND), order.append("other")))
     with real_llm.turn() as held:
         other.start()
         deadline = time.monotonic() + 30
         while real_llm.queued() < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert real_llm.queued() == 2, "this turn and the waiting reading"
-        assert held.opening_probability(mine, "NOT") < 0.5
+        assert held.opening_probability(mine, NOT_FOUND) < 0.5
         assert "March 2021" in "".join(held.stream(mine, max_tokens=24))
         order.append("turn")
     other.join(timeout=120)
