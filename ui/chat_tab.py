@@ -200,7 +200,15 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
         turns, note = ev.stop(store, owner(request), list(turns or []))
         return messages(turns), turns, note, gr.Button(visible=True), gr.Button(visible=False)
 
-    c.stop.click(stopped, [c.turns], [c.chatbot, c.turns, c.note, c.send, c.stop], cancels=running, **QUICK)
+    def stopped_again(turns, request: gr.Request):
+        # The cancelled answer's last update can reach the page after Stop's (they travel apart):
+        # the turn shows as still being written. Stop it again; otherwise change nothing.
+        if turns and turns[-1].get("status") in ("pending", "draft"):
+            return stopped(turns, request)
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+    stop_out = [c.chatbot, c.turns, c.note, c.send, c.stop]
+    c.stop.click(stopped, [c.turns], stop_out, cancels=running, **QUICK).then(stopped_again, [c.turns], stop_out, **QUICK)
 
     answer_actions.wire(c, store, owner)
 
