@@ -85,6 +85,12 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
         end = text[-1] if text[-1] in ".!?" else ""
         body = text[:-1] if end else text
         parts.append(body + "".join(f" [{n}]" for n in nums) + (end or "."))
+    if ev.question.open:
+        # An account draws on every passage evidence chose for it: one the model wrote nothing
+        # from (a small model often writes one sentence from three quotes) is given verbatim.
+        for j, q in enumerate(quotes):
+            if q in ev.best and j not in order:
+                parts.append(f"{' '.join(q.text.split())} [{order.setdefault(j, len(order) + 1)}]")
     cites = [_citation(n, quotes[j]) for j, n in sorted(order.items(), key=lambda kv: kv[1])]
     text = " ".join(parts)
     missing = misses_answer(text, base["standalone_question"], ev.qtype, [q.text for q in ev.best],

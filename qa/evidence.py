@@ -56,6 +56,8 @@ READ_TOP = 10
 # Cosine of the asked-for noun ("how many drones") to the noun a number counts ("400 jobs")
 # below which the number counts something else (word pairs from the dev questions).
 COUNT_NOUN_MIN = 0.33
+# How a full sentence ends (a heading or a dateline does not).
+SENTENCE_ENDS = (".", "!", "?", '"', "”", "’")
 
 
 @dataclass(eq=False)
@@ -192,7 +194,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
             quotes.insert(0, typed[0])
     best = _open_best(quotes) if question.open else [quotes[0]]
     if question.summary:
-        best = _with_lead(best, views[best[0].source])
+        best = _with_lead(best, views[best[0].source], qvec, vectors, known)
     if question.open:
         best = [_with_follow_on(q, views[q.source]) for q in best]
     rest = [q for q in quotes if not _overlaps(q, best)]
@@ -262,7 +264,7 @@ def _same_paragraph(view: ArticleView, i: int, j: int) -> bool:
     a, b = min(i, j), max(i, j)
     if "\n" not in view.text[view.spans[a][1]:view.spans[b][0]]:
         return True
-    return view.text[view.spans[a][0]:view.spans[a][1]].rstrip().endswith((".", "!", "?", '"', "”", "’"))
+    return view.text[view.spans[a][0]:view.spans[a][1]].rstrip().endswith(SENTENCE_ENDS)
 
 
 def _joined(q: Quote, view: ArticleView, first: int, last: int, known: dict[str, float],
@@ -368,17 +370,21 @@ def _open_best(quotes: list[Quote]) -> list[Quote]:
     return best
 
 
-def _with_lead(best: list[Quote], view: ArticleView) -> list[Quote]:
+def _with_lead(best: list[Quote], view: ArticleView, qvec: np.ndarray, vectors: SentenceVectors,
+               known: dict[str, float]) -> list[Quote]:
     """For a request for the gist: the lead of the best passage's article (a news story says
-    what matters most first), in the article's order, then the best passages it lacks."""
+    what matters most first), in the article's order, then the best passages it lacks. The lead
+    is chosen by its place, not by the ranker: its quotes carry their own similarity and word
+    overlap, and no ranker score."""
     lead = []
     for i, (s, e) in enumerate(view.spans):
         if len(lead) >= LEAD_SENTENCES:
             break
         text = view.text[s:e]
-        if len(text.split()) >= 6 and text.rstrip().endswith((".", "!", "?", '"', "”", "’")):   # not a heading or dateline
-            lead.append(Quote(view.source, view.title, view.published, text, s, e, sim=best[0].sim, fit=best[0].fit,
-                              score=best[0].score, article_text=view.text, sentence=i))
+        if len(text.split()) >= 6 and text.rstrip().endswith(SENTENCE_ENDS):   # not a heading or dateline
+            sim = float(vectors.get([(view.source, s, e)], [text])[0] @ qvec)
+            lead.append(Quote(view.source, view.title, view.published, text, s, e, sim=sim,
+                              fit=_fit(known, view.plain_tokens(i)), article_text=view.text, sentence=i))
     rest = [q for q in best if not _overlaps(q, lead)]
     return lead + rest[:max(1, MAX_OPEN_QUOTES - len(lead))]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import atexit
 import logging
-import threading
 import re
+import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator, Protocol

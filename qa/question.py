@@ -35,6 +35,8 @@ OPEN_VERBS = {"summarise", "summarize", "describe", "explain", "compare", "outli
               "announce", "warn", "claim", "argue", "do", "happen", "mean", "report", "discuss", "contrast"}
 # Asking for the gist of a story ("Summarise the agreement", "Give an overview of the talks").
 SUMMARY_WORDS = {"summarise", "summarize", "summary", "overview", "gist", "recap"}
+# Words that make any question open wherever they stand ("How do the two reports compare?").
+OPEN_WORDS = SUMMARY_WORDS | {"compare", "contrast"}
 HEAD_LABEL_MIN = 0.36     # cosine of a head noun to a label gloss (set on the dev questions' head nouns)
 
 
@@ -227,10 +229,9 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
                 is_open = wh.head.lemma_ in OPEN_VERBS or wh.dep_ in ("dobj", "ccomp", "xcomp")
     if root is not None and root.i == 0 and root.lemma_.lower() in OPEN_VERBS:
         is_open = True    # "Summarise the agreement", "Compare the two reports"
-    if any(t.lemma_.lower() in ("compare", "summarise", "summarize", "contrast") for t in doc):
-        is_open = True
-    summary = any(t.lemma_.lower() in SUMMARY_WORDS for t in doc)
-    is_open = is_open or summary
+    lemmas = {t.lemma_.lower() for t in doc}
+    summary = bool(lemmas & SUMMARY_WORDS)
+    is_open = is_open or bool(lemmas & OPEN_WORDS)
     if is_open:
         labels = ()
     ents = [e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")

@@ -53,3 +53,39 @@ def test_other_open_questions_are_not_answered_with_the_lead(pipe):
     ev = pipe.evidence(question.text)
     assert "feud" in ev.best[0].text
     assert not ev.best[0].text.startswith("Three river towns")
+
+
+def test_the_lead_quotes_carry_their_own_reading(pipe):
+    ev = pipe.evidence("Summarise the water-sharing deal.")
+    first, second = ev.best[0], ev.best[1]
+    assert first.sim != second.sim and first.sim != ev.best[2].sim     # read, not copied from the best passage
+    assert first.fit > 0 and second.fit > 0                            # "water", "share"; "deal"
+    assert first.score == second.score == 0.0                          # placed by position, not ranked
+
+
+def test_an_account_keeps_the_passages_the_model_wrote_nothing_from(pipe):
+    from qa import compose
+
+    question = "What do the articles say about the water-sharing deal?"
+    ev = pipe.evidence(question)
+    assert ev.question.open and len(ev.best) >= 2
+    one = ev.best[0].text.split(",")[0].rstrip(".")
+    raw = f"{one} [1]."                      # the model wrote from the first quote alone
+    answer = compose._verified(raw, ev, pipe.vectors, dict(question=question, standalone_question=question,
+                                                           mode="generative"))
+    assert answer.text.startswith(one)
+    assert [c.quote for c in answer.citations] == [q.text for q in ev.best]
+    for c in answer.citations[1:]:
+        assert f"{' '.join(c.quote.split())} [{c.n}]" in answer.text
+        assert c.quote == pipe.store.get_article(c.source).text[c.start:c.end]
+
+
+def test_a_factoid_answer_is_not_padded_with_quotes(pipe):
+    from qa import compose
+
+    question = "When will the wetlands below the weir be restored?"
+    ev = pipe.evidence(question)
+    assert not ev.question.open
+    answer = compose._verified("The wetlands will be restored by 2030 [1].", ev, pipe.vectors,
+                               dict(question=question, standalone_question=question, mode="generative"))
+    assert answer.answered and len(answer.citations) == 1 and answer.text.count("[") == 1
