@@ -53,6 +53,7 @@ class Question:
     fixed_type: bool = False                     # the wh-word fixes the type ("when", "how many"), not a noun
     descriptors: tuple[str, ...] = ()            # entities that describe, not name ("Kenyan", "Danish")
     summary: bool = False                        # asks for the gist of a story (an open question)
+    persons: tuple[str, ...] = ()                # the entities spaCy reads as people
 
     @property
     def typed(self) -> bool:
@@ -247,6 +248,7 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     # Nationalities and groups (spaCy's NORP) qualify a name; an article may say "Kenya"
     # where the question says "Kenyan".
     descriptors = tuple(e for e in ents if any(x.label_ == "NORP" and x.text.startswith(e) for x in doc.ents))
+    persons = tuple(e for e in ents if any(x.label_ == "PERSON" and x.text.startswith(e) for x in doc.ents))
     return Question(text=text, wh=wh_word, head=head, labels=labels, open=is_open, fixed_type=fixed, entities=tuple(ents),
-                    descriptors=descriptors, summary=summary,
+                    descriptors=descriptors, summary=summary, persons=persons,
                     terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(re.findall(r"[\w']+", low.replace("’", "'"))))

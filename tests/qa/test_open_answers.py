@@ -89,3 +89,36 @@ def test_a_factoid_answer_is_not_padded_with_quotes(pipe):
     answer = compose._verified("The wetlands will be restored by 2030 [1].", ev, pipe.vectors,
                                dict(question=question, standalone_question=question, mode="generative"))
     assert answer.answered and len(answer.citations) == 1 and answer.text.count("[") == 1
+
+
+BRIDGE = ("Harbour bridge to close for repairs\n"
+          "\n"
+          "The harbour bridge will close for six weeks from June, the port authority said on Tuesday. "
+          "Engineer Tomas Varga led the inspection that found cracks in two of the bridge's steel cables. "
+          "Varga inspected the cables over three nights in April. "
+          "The cracks are small but growing, and they could weaken the deck within a year. "
+          "Ferries will run every twenty minutes while the bridge is shut.\n")
+
+
+@pytest.fixture(scope="module")
+def bridge(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("bridge")
+    (root / "arts").mkdir()
+    (root / "arts" / "bridge.txt").write_text(BRIDGE)
+    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
+    build_index([root / "arts"], settings=settings.index, embedder=embedder)
+    return Pipeline(settings, embedder=embedder)
+
+
+def test_a_person_named_by_surname_is_the_person_the_question_names(bridge):
+    from qa.evidence import refers_to
+
+    question = bridge.analyse("What did Tomas Varga find could happen to the deck?")
+    assert "Tomas Varga" in question.persons
+    assert refers_to("Varga inspected the cables.", "Tomas Varga", question)
+    assert not refers_to("Tomas inspected the cables.", "Tomas Varga", question)   # a first name is not enough
+    ev = bridge.evidence(question.text)
+    deck = next(q for q in ev.considered if "weaken the deck" in q.text)
+    # The sentence names nobody; the one before it names the engineer by surname: one passage.
+    assert deck.text.startswith("Varga inspected the cables") and deck.joined
+    assert deck.text == BRIDGE[deck.start:deck.end]
