@@ -24,16 +24,21 @@ OTHER = ("Library reopens after flood repairs\n"
          "Volunteers dried and catalogued more than 4,000 books.\n")
 
 
-@pytest.fixture(scope="module")
-def pipe(tmp_path_factory, embedder):
+def _indexed(tmp_path_factory, embedder, articles: dict[str, str]) -> Pipeline:
+    """A pipeline over `articles` (file name: text), indexed for the test."""
     root = tmp_path_factory.mktemp("open")
     folder = root / "arts"
     folder.mkdir()
-    (folder / "water.txt").write_text(STORY)
-    (folder / "library.txt").write_text(OTHER)
+    for name, text in articles.items():
+        (folder / name).write_text(text)
     settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
     build_index([folder], settings=settings.index, embedder=embedder)
     return Pipeline(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory, embedder):
+    return _indexed(tmp_path_factory, embedder, {"water.txt": STORY, "library.txt": OTHER})
 
 
 def test_a_request_for_the_gist_quotes_the_story_lead_first(pipe):
@@ -102,12 +107,7 @@ BRIDGE = ("Harbour bridge to close for repairs\n"
 
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory, embedder):
-    root = tmp_path_factory.mktemp("bridge")
-    (root / "arts").mkdir()
-    (root / "arts" / "bridge.txt").write_text(BRIDGE)
-    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
-    build_index([root / "arts"], settings=settings.index, embedder=embedder)
-    return Pipeline(settings, embedder=embedder)
+    return _indexed(tmp_path_factory, embedder, {"bridge.txt": BRIDGE})
 
 
 def test_a_person_named_by_surname_is_the_person_the_question_names(bridge):
