@@ -31,8 +31,8 @@ from .retrieve import Hit
 
 # How many passages an open question's account may draw on. `python -m evaluation.sweep
 # MAX_OPEN_QUOTES 3 4` (2026-12-06, with a surname counting as a person's mention): 4 answers
-# the open set 0.778 against 0.722 ("What did Healey say his visits were meant to show?": the
-# answering passage comes 4th), NewsQA (0.829), SQuAD (0.637) and golden (0.794) alike.
+# the open set 0.778 against 0.722 (open set o03: its answering passage comes 4th), NewsQA
+# (0.829), SQuAD (0.637) and golden (0.794) alike.
 MAX_OPEN_QUOTES = 4
 # How far below the best passage's score (the fitted ranker's, a log-odds that a passage holds
 # the answer) another may score and still join an open question's account: within 1.0, at
@@ -297,7 +297,7 @@ def goes_on(sentence: str) -> bool:
 
 def refers_to(text: str, name: str, question: Question) -> bool:
     """The text names `name`; a person also by surname alone, as news writing names people
-    after their first mention ("John Healey" ... "Healey said")."""
+    after their first mention ("Jane Doe" ... "Doe said")."""
     if mentions_text(text, name):
         return True
     words = name_words(name)
