@@ -133,6 +133,19 @@ def _stage_medians(timings: list[dict]) -> dict:
     return {k: p50([t[k] for t in timings if k in t]) for k in keys}
 
 
+def reading(home: Path) -> dict:
+    """spaCy's reading of the sentences indexing stored, as `sourcebook index` runs it after
+    indexing (qa/readings.py): what answering then looks up instead of reading."""
+    from qa.readings import read_index
+
+    t0 = time.perf_counter()
+    n = read_index(IndexSettings(home=home), progress=True)
+    took = time.perf_counter() - t0
+    if n:
+        log(f"  read {n:,} sentences (spaCy) in {took:.1f} s: {n / took:.0f} sentences/s")
+    return {"readings_sentences": n, "readings_seconds": took, "readings_sentences_per_s": n / took if took else 0.0}
+
+
 def extractive(settings, embedder, golden: list[dict], repeats: int, label: str) -> dict:
     """Extractive ask latency over the golden questions; a fresh Pipeline per pass (its
     sentence-vector cache starts cold each time; the models and BM25 index are shared)."""

@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     # 1. indexing ----------------------------------------------------------------------------
     def do_index() -> None:
         r = benches.indexing(corpus, corpus_home, embedder, args.repeats)
+        r.update(benches.reading(corpus_home))
         raw["indexing"] = r
         results["corpus"]["chunks"] = r["chunks"]
         results["index_vs_encode_ratio"] = r["index_vs_encode_ratio"]
@@ -266,10 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     def do_extractive() -> None:
         settings = benches.fresh_home(seeds_home)
         build_index([ROOT / "seeds"], settings=settings, embedder=embedder)
+        benches.reading(seeds_home)
         qs = QASettings(index=settings, mode="extractive")
         r = benches.extractive(qs, embedder, golden, args.repeats, "extractive (seed articles)")
         raw["extractive"] = r
         results["extractive_ask_p50_ms"] = r["p50_ms"]
+        benches.reading(corpus_home)   # as `sourcebook index` leaves it (nothing to do after step 1)
         qc = QASettings(index=IndexSettings(home=corpus_home), mode="extractive")
         rc = benches.extractive(qc, embedder, golden, 1, "extractive (whole corpus)")
         raw["extractive_corpus"] = rc

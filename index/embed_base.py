@@ -107,5 +107,10 @@ class Embedder:
         averaged, unit length): what word-by-word alignment of a question to a passage reads."""
         raise NotImplementedError
 
+    def encode_with_words(self, text: str) -> tuple[np.ndarray, tuple[list[str], np.ndarray]]:
+        """`encode([text])[0]` and `word_vectors([text])[0]`; an encoder that can read both off
+        one pass of the model does (a question: its vector for retrieval, its words for alignment)."""
+        return self.encode([text])[0], self.word_vectors([text])[0]
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         raise NotImplementedError

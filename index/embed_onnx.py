@@ -106,6 +106,12 @@ class OnnxEmbedder(Embedder):
                        for i, text in enumerate(batch))
         return out
 
+    def encode_with_words(self, text: str) -> tuple[np.ndarray, tuple[list[str], np.ndarray]]:
+        self.load()
+        with self._run:
+            encs, mask, hidden = self._hidden([text])
+        return mean_pool(hidden, mask)[0], merge_word_pieces(text, encs[0].word_ids, encs[0].offsets, hidden[0])
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         self.load()
         with self._run:

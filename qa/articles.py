@@ -18,7 +18,8 @@ from index.keyword import tokenize
 from index.store import Store
 
 from .align import WordVectors
-from .nlp import NLP, Entity, Readings
+from .nlp import Entity
+from .readings import Readings
 
 
 class SentenceVectors:
@@ -84,7 +85,7 @@ class ArticleView:
     (which cost ~270 ms an article on first sight, most of an answer's time over a large index)."""
 
     def __init__(self, source: str, title: str, published: str | None, text: str,
-                 spans: list[tuple[int, int]], nlp: "NLP | Readings") -> None:
+                 spans: list[tuple[int, int]], nlp: Readings) -> None:
         self.source, self.title, self.published, self.text, self.spans = source, title, published, text, spans
         self.words = set(re.findall(r"\w+", text.lower()))
         self.tokens = set(tokenize(text))             # of the whole article
@@ -147,9 +148,9 @@ def annotate(wanted, entities: bool = True) -> None:
 
 
 class Articles:
-    def __init__(self, store: Store, nlp: NLP, size: int = 500) -> None:
+    def __init__(self, store: Store, readings: Readings, size: int = 500) -> None:
         self.store, self.size = store, size
-        self.nlp = Readings(nlp)      # what views annotate with: sentences read once per text
+        self.nlp = readings           # what views annotate with: sentences read once per text
         self._views: OrderedDict[tuple[str, str], ArticleView] = OrderedDict()
         self._lock = threading.Lock()
 

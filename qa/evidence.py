@@ -172,16 +172,16 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     # conflicts (qa/conflicts.py reads its text).
     cheap = [_read(question, view, i, known, near_sim, vectors, closely=False) for view, i in sents]
     first = sorted(range(len(sents)), key=lambda k: cheap[k].score, reverse=True)[:READ_TOP]
-    # The word vectors of the passages alignment will read are made meanwhile (the encoder and
-    # spaCy each hold one core; a quote joined on close reading is encoded when re-ranked).
-    # A neighbour the words alone join a sentence to is read in the same batch; one a close
-    # reading joins it to is read when joined.
+    # The word vectors of the passages alignment will read are made meanwhile, the bulk of a
+    # cold answer's time (spaCy's readings are mostly looked up: qa/readings.py; a quote joined
+    # on close reading is encoded when re-ranked). A neighbour the words alone join a sentence
+    # to is read in the same batch; one a close reading joins it to is read when joined.
     with ThreadPoolExecutor(1, thread_name_prefix="evidence-words") as meanwhile:
         aligned = meanwhile.submit(vectors.words.get, [question.text] + [cheap[k].text for k in first])
         annotate([(sents[k][0], i) for k in first for i in sents[k][0].sentences_in(cheap[k].start, cheap[k].end)],
                  entities=bool(question.labels))
+        quotes = [_read(question, *sents[k], known, near_sim, vectors, closely=True) for k in first]
         aligned.result()   # its error, if any, is the caller's
-    quotes = [_read(question, *sents[k], known, near_sim, vectors, closely=True) for k in first]
     unread = [cheap[k] for k in sorted(set(range(len(sents))) - set(first))]
     quotes.sort(key=lambda q: q.score, reverse=True)
     quotes = _rerank(question, quotes, vectors.words, keywords, ranker)

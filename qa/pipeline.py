@@ -28,6 +28,7 @@ from . import answerability
 from .articles import Articles, SentenceVectors, mentions
 from .evidence import Evidence, gather
 from .nlp import NLP, shared_nlp
+from .readings import Readings, ReadingStore, read_articles, unread
 from .question import HeadTyper, Question, analyse
 from .llm import LLM, LLMUnavailable, make_llm, opening_probability, turn
 from .modes import Mode, ModeChoice, fallback_note, resolve_mode
@@ -71,7 +72,8 @@ class Pipeline:
         self.vectors = SentenceVectors(self.embedder, self.store)
         self.nlp = nlp or shared_nlp(runtime)
         self.head_typer = HeadTyper(self.embedder)
-        self.articles = Articles(self.store, self.nlp)
+        self.readings = ReadingStore.beside(self.settings.index.home)
+        self.articles = Articles(self.store, Readings(self.nlp, disk=self.readings))
         self._answer_model = answer_model
         # The passage ranker: "fitted" (from answerability.json), or one passed by evaluation/calibrate.py.
         self.ranker: answerability.Ranker | None | str = "fitted"
@@ -132,6 +134,12 @@ class Pipeline:
                 # answering never embeds article text.
                 with self._reembed_lock:
                     build_index([], settings=self.settings.index, store=self.store, embedder=self.embedder)
+            if unread(self.store, self.readings):
+                # Sentences indexed since they were last read (an upload, or an index made
+                # without `sourcebook index`): read them once now (logged), not in each answer.
+                with self._reembed_lock:
+                    if unread(self.store, self.readings):
+                        read_articles(self.store, self.readings, self.nlp)
             self._checked_version = version
 
     def warm_up(self, progress: Callable[[str], None] | None = None) -> float:
@@ -187,7 +195,9 @@ class Pipeline:
         with `sources` (see library_filter), from those articles only."""
         t0 = time.perf_counter()
         question = self.analyse(standalone)
-        qvec = self.embedder.encode([question.text])[0]
+        # One pass of the encoder gives the question's vector and the word vectors alignment reads.
+        qvec, qwords = self.embedder.encode_with_words(question.text)
+        self.vectors.words.put(question.text, qwords)
         hits = self.retriever.retrieve(question.text, qvec, sources)
         if timings is not None:
             timings["retrieve"] = time.perf_counter() - t0

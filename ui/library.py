@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import IndexReport, IndexSettings, StoreError, build_index, list_articles, remove_articles
+from qa.readings import read_index
 
 log = logging.getLogger(__name__)
 ALLOWED = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -121,6 +122,11 @@ def upload(files: list[str | Path], settings: IndexSettings, *, names: list[str]
             _restore(target, backup)
         elif backup:
             backup.unlink(missing_ok=True)
+    if result.report.added or result.report.updated:
+        try:   # spaCy reads the new sentences now, not in the first answers about them
+            read_index(settings)
+        except Exception:   # a cache: answering reads what it needs if this fails
+            log.exception("reading the uploaded articles' sentences failed")
     return result
 
 

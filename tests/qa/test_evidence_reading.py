@@ -1,10 +1,10 @@
 """What answering reads of an article: of the retrieved sentences, the READ_TOP best by
-similarity and plain-word overlap are annotated (spaCy) on first use, and the neighbours they are
-joined to; never the whole article. Real models, real index."""
+similarity and plain-word overlap are read closely (spaCy's readings, looked up or read on first
+use), and the neighbours they are joined to; never the whole article. Real models, real index."""
 import pytest
 
 import qa.evidence as evidence
-import qa.nlp as nlp
+import qa.readings as readings
 from qa.pipeline import Pipeline
 from qa.settings import QASettings
 
@@ -41,16 +41,16 @@ def test_evidence_does_not_depend_on_what_was_asked_before(seeded_settings):
 
 @pytest.fixture
 def annotations(monkeypatch):
-    """Every spaCy batch answering runs, as (texts, entities looked for), the real model still
-    annotating."""
+    """Every batch of readings answering asks for, as (texts, entities looked for), whether
+    spaCy reads them now or they were read at indexing (qa/readings.py)."""
     runs = []
-    real = nlp.NLP.annotate_many
+    real = readings.Readings.annotate_many
 
     def recording(self, texts, entities=True):
         runs.append((list(texts), entities))
         return real(self, texts, entities)
 
-    monkeypatch.setattr(nlp.NLP, "annotate_many", recording)
+    monkeypatch.setattr(readings.Readings, "annotate_many", recording)
     return runs
 
 
@@ -72,7 +72,7 @@ def test_entities_are_looked_for_only_when_the_question_expects_a_type_of_answer
     pipe = Pipeline(QASettings(index=seeded_settings.index, mode="extractive"))
     ev = pipe.evidence(QUESTIONS[3])
     assert not ev.question.labels and annotations and not any(e for _, e in annotations)
-    assert not any(v._entities for v in pipe.articles._views.values())
+    # (Readings made at indexing carry entities anyway: a view may hold them at no cost.)
     annotations.clear()
     typed = pipe.evidence(QUESTIONS[0])
     assert typed.question.labels and any(e for _, e in annotations)

@@ -1,9 +1,10 @@
-"""qa.nlp.Readings: the NLP's readings kept per text, with the real spaCy model."""
+"""qa.readings.Readings: the NLP's readings kept per text, with the real spaCy model."""
 from __future__ import annotations
 
 import pytest
 
-from qa.nlp import NLP, Readings, shared_nlp
+from qa.nlp import NLP, shared_nlp
+from qa.readings import Readings
 
 TEXTS = ["The council approved a budget of $4 million on Tuesday.",
          "Maria Lopez, the mayor of Springfield, said the plan would create 400 jobs."]

@@ -66,6 +66,10 @@ def test_upload_indexes_and_names_failures(idx, tmp_path, embedder):
     assert not (tmp_path / "outside").exists()
     assert [a["source"] for a in list_articles(settings=idx)] == ["good.txt"]
     assert get_article("good.txt", settings=idx).text == ARTICLE
+    # Its sentences were read (spaCy) with the upload, so the first answer about it does not wait.
+    from qa.readings import ReadingStore
+
+    assert ReadingStore.beside(idx.home).get_many(["Engineers replaced 240 steel cables, the city council said."])
 
 
 def test_failed_replacement_leaves_the_library_as_it_was(idx, tmp_path, embedder):

