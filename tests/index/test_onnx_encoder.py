@@ -74,6 +74,16 @@ def test_word_vectors_and_token_counts_match_torch(any_onnx, torch_embedder):
     assert any_onnx.count_tokens(texts) == torch_embedder.count_tokens(texts)
 
 
+def test_a_questions_vector_and_word_vectors_come_from_one_pass_as_apart(any_onnx, torch_embedder):
+    """encode_with_words: what encode and word_vectors give the text alone, in both runtimes."""
+    for e in (any_onnx, torch_embedder):
+        for text in _sentences()[-12:]:
+            vec, (words, wvecs) = e.encode_with_words(text)
+            (alone_words, alone_vecs), = e.word_vectors([text])
+            assert float(vec @ e.encode([text])[0]) >= 0.9999, text
+            assert words == alone_words and np.allclose(wvecs, alone_vecs, atol=1e-4), text
+
+
 def test_span_vectors_come_with_the_text_vectors_and_match_torch(any_onnx, torch_embedder):
     """encode_with_spans: the text's vector as encode gives it, and each span's from the same
     pass, the same in both runtimes (what indexing stores for a chunk's sentences)."""
