@@ -389,15 +389,16 @@ def _with_lead(best: list[Quote], view: ArticleView, qvec: np.ndarray, vectors: 
     what matters most first), in the article's order, then the best passages it lacks. The lead
     is chosen by its place, not by the ranker: its quotes carry their own similarity and word
     overlap, and no ranker score."""
-    lead = []
+    first = []
     for i, (s, e) in enumerate(view.spans):
-        if len(lead) >= LEAD_SENTENCES:
+        if len(first) >= LEAD_SENTENCES:
             break
-        text = view.text[s:e]
-        if len(text.split()) >= 6 and text.rstrip().endswith(SENTENCE_ENDS):   # not a heading or dateline
-            sim = float(vectors.get([(view.source, s, e)], [text])[0] @ qvec)
-            lead.append(Quote(view.source, view.title, view.published, text, s, e, sim=sim,
-                              fit=_fit(known, view.plain_tokens(i)), article_text=view.text, sentence=i))
+        if len(view.sentence(i).split()) >= 6 and view.sentence(i).rstrip().endswith(SENTENCE_ENDS):
+            first.append(i)   # not a heading or dateline
+    sims = vectors.get([(view.source, *view.spans[i]) for i in first], [view.sentence(i) for i in first]) @ qvec
+    lead = [Quote(view.source, view.title, view.published, view.sentence(i), *view.spans[i], sim=float(sim),
+                  fit=_fit(known, view.plain_tokens(i)), article_text=view.text, sentence=i)
+            for i, sim in zip(first, sims)]
     rest = [q for q in best if not _overlaps(q, lead)]
     return lead + rest[:max(1, MAX_OPEN_QUOTES - len(lead))]
 

@@ -247,8 +247,10 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     fixed = bool(labels) and wh_word in WH_LABELS
     # Nationalities and groups (spaCy's NORP) qualify a name; an article may say "Kenya"
     # where the question says "Kenyan".
-    descriptors = tuple(e for e in ents if any(x.label_ == "NORP" and x.text.startswith(e) for x in doc.ents))
-    persons = tuple(e for e in ents if any(x.label_ == "PERSON" and x.text.startswith(e) for x in doc.ents))
+    def labelled(label: str) -> tuple[str, ...]:
+        return tuple(e for e in ents if any(x.label_ == label and x.text.startswith(e) for x in doc.ents))
+
+    descriptors, persons = labelled("NORP"), labelled("PERSON")
     return Question(text=text, wh=wh_word, head=head, labels=labels, open=is_open, fixed_type=fixed, entities=tuple(ents),
                     descriptors=descriptors, summary=summary, persons=persons,
                     terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(re.findall(r"[\w']+", low.replace("’", "'"))))
