@@ -28,7 +28,7 @@ from . import answerability
 from .articles import Articles, SentenceVectors, mentions
 from .evidence import Evidence, gather
 from .nlp import NLP, shared_nlp
-from .readings import Readings, ReadingStore, read_articles, unread
+from .readings import READ_NOW, Readings, ReadingStore, read_articles, unread
 from .question import HeadTyper, Question, analyse
 from .llm import LLM, LLMUnavailable, make_llm, opening_probability, turn
 from .modes import Mode, ModeChoice, fallback_note, resolve_mode
@@ -136,10 +136,11 @@ class Pipeline:
                     build_index([], settings=self.settings.index, store=self.store, embedder=self.embedder)
             if unread(self.store, self.readings):
                 # Sentences indexed since they were last read (an upload, or an index made
-                # without `sourcebook index`): read them once now (logged), not in each answer.
+                # without `sourcebook index`): read them once now (logged), not in each answer;
+                # a whole unread library in the background (qa/readings.py).
                 with self._reembed_lock:
                     if unread(self.store, self.readings):
-                        read_articles(self.store, self.readings, self.nlp)
+                        read_articles(self.store, self.readings, self.nlp, wait_for=READ_NOW)
             self._checked_version = version
 
     def warm_up(self, progress: Callable[[str], None] | None = None) -> float:

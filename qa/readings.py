@@ -15,6 +15,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,8 @@ from .nlp import MODEL, NLP, Annotated, Entity
 log = logging.getLogger(__name__)
 FILE = "readings.sqlite3"
 BATCH = 64   # sentences per spaCy batch and per write
+# At most this many unread sentences are read before an answer (~10 s); more, in the background.
+READ_NOW = 2000
 
 
 def model_id() -> str:
@@ -216,39 +219,83 @@ class Readings:
         return [known[t] for t in texts]
 
 
-def read_articles(store: Store, readings: ReadingStore, nlp: NLP, progress: bool = False) -> int:
+_BACKGROUND: set[Path] = set()      # readings files a thread is filling
+_BACKGROUND_LOCK = threading.Lock()
+
+
+def read_articles(store: Store, readings: ReadingStore, nlp: NLP, progress: bool = False,
+                  wait_for: int | None = None) -> int:
     """Read every sentence of the store's articles that `readings` does not hold, in batches,
     and drop the readings of sentences no article has any longer; returns how many were read.
-    Marks the store's version read, so a Pipeline does not look again until it changes."""
-    version = str(store.version())
-    mark = f"read:{Path(store.settings.db_path).resolve()}"
+    Marks the store's version read, so a Pipeline does not look again until it changes.
+
+    With `wait_for`, more sentences than that are read in a background thread instead (an index
+    made before readings were kept: minutes of spaCy), and 0 is returned; answers meanwhile
+    read the sentences they need, and keep those readings too."""
+    with _BACKGROUND_LOCK:
+        if readings.path in _BACKGROUND:   # a thread is at it already: answers read what they need
+            return 0
+    version = str(store.version())    # before the articles: a change made meanwhile is read next time
     sentences: list[str] = []
     for a in store.list_articles():
         art = store.get_article(a["source"])
         if art is not None:
             sentences.extend(art.text[s:e] for s, e in article_sentences(art))
     todo = readings.missing(sentences)
-    if todo:
-        from tqdm import tqdm
+    if wait_for is not None and len(todo) > wait_for:
+        with _BACKGROUND_LOCK:
+            if readings.path in _BACKGROUND:
+                return 0
+            _BACKGROUND.add(readings.path)
+        log.info("reading %d new sentences (spaCy) in the background; answers read what they need meanwhile",
+                 len(todo))
 
+        def run() -> None:
+            try:
+                _read(store, readings, nlp, version, sentences, todo, False)
+            except Exception:   # a cache: answering reads what it needs
+                log.exception("reading sentences in the background failed")
+            finally:
+                with _BACKGROUND_LOCK:
+                    _BACKGROUND.discard(readings.path)
+
+        threading.Thread(target=run, name="sentence-readings", daemon=True).start()
+        return 0
+    _read(store, readings, nlp, version, sentences, todo, progress)
+    return len(todo)
+
+
+def _read(store: Store, readings: ReadingStore, nlp: NLP, version: str, sentences: list[str], todo: list[str],
+          progress: bool) -> None:
+    from tqdm import tqdm
+
+    if todo:
         log.info("reading %d new sentences of %d (spaCy: lemmas and entities) into %s",
                  len(todo), len(set(sentences)), readings.path)
-        bar = tqdm(total=len(todo), unit="sentence", desc="reading sentences", disable=not progress)
-        for i in range(0, len(todo), BATCH):
-            part = todo[i:i + BATCH]
-            readings.put_many(dict(zip(part, nlp.annotate_many(part))))
-            bar.update(len(part))
-        bar.close()
+        t0 = said = time.perf_counter()
+        with tqdm(total=len(todo), unit="sentence", desc="reading sentences", disable=not progress) as bar:
+            for i in range(0, len(todo), BATCH):
+                part = todo[i:i + BATCH]
+                readings.put_many(dict(zip(part, nlp.annotate_many(part))))
+                bar.update(len(part))
+                now = time.perf_counter()
+                if not progress and now - said > 30:   # a log line when no bar shows
+                    done = i + len(part)
+                    log.info("read %d of %d sentences (%.0f a second)", done, len(todo), done / (now - t0))
+                    said = now
     gone = readings.keep_only(set(sentences))
     if gone:
         log.info("dropped %d readings of sentences no article holds any longer", gone)
-    readings.set_marker(mark, version)
-    return len(todo)
+    readings.set_marker(_mark(store), version)
+
+
+def _mark(store: Store) -> str:
+    return f"read:{Path(store.settings.db_path).resolve()}"
 
 
 def unread(store: Store, readings: ReadingStore) -> bool:
     """The store changed since its sentences were last read (cheap: one marker)."""
-    return not readings.broken and readings.marker(f"read:{Path(store.settings.db_path).resolve()}") != str(store.version())
+    return not readings.broken and readings.marker(_mark(store)) != str(store.version())
 
 
 def read_index(settings, progress: bool = False) -> int:

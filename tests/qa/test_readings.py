@@ -139,3 +139,20 @@ def test_sourcebook_index_reads_the_new_sentences_before_any_question(tmp_path, 
         ["Harbourside council approved a budget of $4 million on Tuesday.",
          "She said work on the new ferry terminal starts in March."])
     assert len(held) == 2 and all(a.entities for a in held.values())
+
+
+def test_a_large_unread_library_is_read_in_the_background_while_answers_go_on(tmp_path, embedder, caplog):
+    import time
+
+    settings = _library(tmp_path, embedder, {"council.txt": STORY, "library.txt": OTHER})
+    pipe = Pipeline(settings, embedder=embedder)
+    with caplog.at_level(logging.INFO, logger="qa.readings"):
+        assert read_articles(pipe.store, pipe.readings, shared_nlp(), wait_for=2) == 0   # 4 unread > 2
+        answer = pipe.ask("How many jobs would the plan create?")     # not held back by the reading
+        assert answer.answered and "400" in answer.text
+        deadline = time.monotonic() + 60
+        while unread(pipe.store, pipe.readings) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert not unread(pipe.store, pipe.readings)
+    assert any("in the background" in r.getMessage() for r in caplog.records)
+    assert pipe.readings.get_many([OTHER])
