@@ -88,6 +88,8 @@ class ReadingStore:
 
     def _give_up(self, exc: Exception) -> None:
         log.warning("the sentence readings cache %s cannot be used (%s): sentences are read as needed", self.path, exc)
+        if self._db is not None:
+            self._db.close()
         self.broken, self._db = True, None
 
     def get_many(self, texts: list[str], entities: bool = True) -> dict[str, Annotated]:
@@ -135,9 +137,24 @@ class ReadingStore:
                 self._give_up(exc)
 
     def missing(self, texts: list[str]) -> list[str]:
-        """The texts (unique, in order) with no full reading stored."""
-        have = self.get_many(texts)
-        return [t for t in dict.fromkeys(texts) if t not in have]
+        """The texts (unique, in order) with no full reading stored (keys only: nothing decoded)."""
+        keys = {_key(t): t for t in dict.fromkeys(texts)}
+        have: set[bytes] = set()
+        with self._lock:
+            db = self._conn()
+            if db is None:
+                return list(keys.values())
+            try:
+                items = list(keys)
+                for i in range(0, len(items), 500):
+                    part = items[i:i + 500]
+                    # A reading without entities is encoded ending ",null]" (see _encode).
+                    have.update(bytes(k) for (k,) in db.execute(
+                        f"SELECT key FROM readings WHERE model=? AND substr(reading, -6) <> ',null]' AND key IN "
+                        f"({','.join('?' * len(part))})", [self.model, *part]))
+            except sqlite3.Error as exc:
+                self._give_up(exc)
+        return [t for k, t in keys.items() if k not in have]
 
     def keep_only(self, texts: set[str]) -> int:
         """Drop every reading but these texts' (an article edited or removed); returns how many went."""
@@ -307,6 +324,7 @@ def read_index(settings, progress: bool = False) -> int:
 
     disk = ReadingStore.beside(settings.home)
     try:
-        return read_articles(open_store(settings), disk, shared_nlp(), progress)
+        store = open_store(settings)
+        return read_articles(store, disk, shared_nlp(), progress) if unread(store, disk) else 0
     finally:
         disk.close()

@@ -60,10 +60,14 @@ def test_a_bare_reading_neither_serves_nor_replaces_a_full_one(tmp_path):
     text = "Maria Lopez opened the terminal."
     store.put_many({text: nlp.annotate_many([text], entities=False)[0]})
     assert store.get_many([text]) == {} and store.get_many([text], entities=False)[text].entities is None
+    assert store.missing([text, text]) == [text]              # a bare reading still has to be read
     full = nlp.annotate_many([text])[0]
     store.put_many({text: full})
     store.put_many({text: nlp.annotate_many([text], entities=False)[0]})
-    assert store.get_many([text])[text] == full
+    assert store.get_many([text])[text] == full and store.missing([text]) == []
+    empty = "Yes."                                             # no entities at all is still a full reading
+    store.put_many({empty: nlp.annotate_many([empty])[0]})
+    assert store.missing([empty]) == []
 
 
 def test_a_reading_kept_on_disk_is_not_read_again_by_another_process(tmp_path):
