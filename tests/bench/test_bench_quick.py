@@ -52,6 +52,9 @@ def test_quick_bench_writes_the_figures(quick_results):
         assert key in r  # present even when the LLM parts were skipped
     assert r["corpus"]["articles"] >= 100 and r["corpus"]["chunks"] > 100
     assert r["retrieve_chunks"] >= 5000
+    # The corpus's sentences were read (spaCy) after indexing, timed apart from the build.
+    assert r["raw"]["indexing"]["readings_sentences"] > r["corpus"]["chunks"]
+    assert _finite(r["raw"]["indexing"]["readings_sentences_per_s"])
     assert "index_vs_encode_ratio" in r["_stdout"]  # the table is printed
 
 
