@@ -136,10 +136,10 @@ def _stage_medians(timings: list[dict]) -> dict:
 def reading(home: Path) -> dict:
     """spaCy's reading of the sentences indexing stored, as `sourcebook index` runs it after
     indexing (qa/readings.py): what answering then looks up instead of reading."""
-    from qa.readings import read_index
+    from qa.readings import PROCESSES, read_index
 
     t0 = time.perf_counter()
-    n = read_index(IndexSettings(home=home), progress=True)
+    n = read_index(IndexSettings(home=home), progress=True, processes=PROCESSES)
     took = time.perf_counter() - t0
     if n:
         log(f"  read {n:,} sentences (spaCy) in {took:.1f} s: {n / took:.0f} sentences/s")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Iterator
 
 from index.runtime import RUNTIME, Runtime
 
@@ -90,9 +91,20 @@ class NLP:
         off = ["parser"] if entities else ["parser", "ner"]
         with self._run:
             docs = list(model.pipe(texts, disable=off, batch_size=64))
-        return [Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
-                           for e in doc.ents if e.label_ in ANSWER_LABELS] if entities else None,
-                          [t.lemma_ for t in doc]) for doc in docs]
+        return [_annotated(doc, entities) for doc in docs]
+
+    def annotate_stream(self, texts, processes: int) -> Iterator[Annotated]:
+        """annotate_many (with entities) over many texts in `processes` worker processes (spaCy
+        forks them), yielding in order: for reading a whole library with no answer waiting
+        (the model is not locked meanwhile)."""
+        for doc in self.model.pipe(texts, disable=["parser"], batch_size=64, n_process=processes):
+            yield _annotated(doc, True)
+
+
+def _annotated(doc, entities: bool) -> Annotated:
+    return Annotated([Entity(e.text, e.label_, e.start_char, e.end_char, counted_noun(doc, e))
+                      for e in doc.ents if e.label_ in ANSWER_LABELS] if entities else None,
+                     [t.lemma_ for t in doc])
 
 
 def counted_noun(doc, ent) -> str:

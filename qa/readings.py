@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -28,6 +29,10 @@ from .nlp import MODEL, NLP, Annotated, Entity
 log = logging.getLogger(__name__)
 FILE = "readings.sqlite3"
 BATCH = 64   # sentences per spaCy batch and per write
+STREAM_SLICE = 2048   # sentences per write when reading over worker processes
+# Worker processes for reading many sentences with no answer waiting (`sourcebook index`):
+# spaCy runs one core per process; fewer than this many sentences are not worth the start-up.
+PROCESSES, MANY = min(2, os.cpu_count() or 1), 5000
 # At most this many unread sentences are read before an answer (~10 s); more, in the background.
 READ_NOW = 2000
 
@@ -241,14 +246,15 @@ _BACKGROUND_LOCK = threading.Lock()
 
 
 def read_articles(store: Store, readings: ReadingStore, nlp: NLP, progress: bool = False,
-                  wait_for: int | None = None) -> int:
+                  wait_for: int | None = None, processes: int = 1) -> int:
     """Read every sentence of the store's articles that `readings` does not hold, in batches,
     and drop the readings of sentences no article has any longer; returns how many were read.
     Marks the store's version read, so a Pipeline does not look again until it changes.
 
     With `wait_for`, more sentences than that are read in a background thread instead (an index
     made before readings were kept: minutes of spaCy), and 0 is returned; answers meanwhile
-    read the sentences they need, and keep those readings too."""
+    read the sentences they need, and keep those readings too. With `processes`, at least MANY
+    sentences are read over that many worker processes (nothing else may use `nlp` meanwhile)."""
     with _BACKGROUND_LOCK:
         if readings.path in _BACKGROUND:   # a thread is at it already: answers read what they need
             return 0
@@ -278,26 +284,31 @@ def read_articles(store: Store, readings: ReadingStore, nlp: NLP, progress: bool
 
         threading.Thread(target=run, name="sentence-readings", daemon=True).start()
         return 0
-    _read(store, readings, nlp, version, sentences, todo, progress)
+    _read(store, readings, nlp, version, sentences, todo, progress, processes if len(todo) >= MANY else 1)
     return len(todo)
 
 
 def _read(store: Store, readings: ReadingStore, nlp: NLP, version: str, sentences: list[str], todo: list[str],
-          progress: bool) -> None:
+          progress: bool, processes: int = 1) -> None:
     from tqdm import tqdm
 
     if todo:
-        log.info("reading %d new sentences of %d (spaCy: lemmas and entities) into %s",
-                 len(todo), len(set(sentences)), readings.path)
+        log.info("reading %d new sentences of %d (spaCy: lemmas and entities%s) into %s", len(todo),
+                 len(set(sentences)), f", {processes} processes" if processes > 1 else "", readings.path)
         t0 = said = time.perf_counter()
+        if processes > 1:   # one stream over worker processes; written a slice at a time
+            stream = nlp.annotate_stream(todo, processes)
+            slices = ((todo[i:i + STREAM_SLICE], [next(stream) for _ in todo[i:i + STREAM_SLICE]])
+                      for i in range(0, len(todo), STREAM_SLICE))
+        else:               # a batch at a time, so answers' questions wait for one batch at most
+            slices = ((todo[i:i + BATCH], nlp.annotate_many(todo[i:i + BATCH])) for i in range(0, len(todo), BATCH))
         with tqdm(total=len(todo), unit="sentence", desc="reading sentences", disable=not progress) as bar:
-            for i in range(0, len(todo), BATCH):
-                part = todo[i:i + BATCH]
-                readings.put_many(dict(zip(part, nlp.annotate_many(part))))
+            for i, (part, anns) in enumerate(slices):
+                readings.put_many(dict(zip(part, anns)))
                 bar.update(len(part))
                 now = time.perf_counter()
                 if not progress and now - said > 30:   # a log line when no bar shows
-                    done = i + len(part)
+                    done = bar.n
                     log.info("read %d of %d sentences (%.0f a second)", done, len(todo), done / (now - t0))
                     said = now
     gone = readings.keep_only(set(sentences))
@@ -315,9 +326,10 @@ def unread(store: Store, readings: ReadingStore) -> bool:
     return not readings.broken and readings.marker(_mark(store)) != str(store.version())
 
 
-def read_index(settings, progress: bool = False) -> int:
+def read_index(settings, progress: bool = False, processes: int = 1) -> int:
     """`read_articles` over the index in `settings` (IndexSettings): what `sourcebook index`
-    and an upload in the chat run after indexing, so no answer waits for it."""
+    (over PROCESSES worker processes) and an upload in the chat (in its own process: one) run
+    after indexing, so no answer waits for it."""
     from index.store import open_store
 
     from .nlp import shared_nlp
@@ -325,6 +337,6 @@ def read_index(settings, progress: bool = False) -> int:
     disk = ReadingStore.beside(settings.home)
     try:
         store = open_store(settings)
-        return read_articles(store, disk, shared_nlp(), progress) if unread(store, disk) else 0
+        return read_articles(store, disk, shared_nlp(), progress, processes=processes) if unread(store, disk) else 0
     finally:
         disk.close()

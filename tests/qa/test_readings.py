@@ -160,3 +160,17 @@ def test_a_large_unread_library_is_read_in_the_background_while_answers_go_on(tm
     assert not unread(pipe.store, pipe.readings)
     assert any("in the background" in r.getMessage() for r in caplog.records)
     assert pipe.readings.get_many([OTHER])
+
+
+def test_reading_over_worker_processes_reads_as_one_process(tmp_path, embedder, monkeypatch):
+    import qa.readings as readings
+
+    settings = _library(tmp_path, embedder, {"council.txt": STORY, "library.txt": OTHER})
+    pipe = Pipeline(settings, embedder=embedder)
+    monkeypatch.setattr(readings, "MANY", 1)          # a library this small is read in-process otherwise
+    apart = ReadingStore(tmp_path / "two.sqlite3")
+    assert read_articles(pipe.store, apart, shared_nlp(), processes=2) == 4
+    alone = ReadingStore(tmp_path / "one.sqlite3")
+    read_articles(pipe.store, alone, shared_nlp())
+    texts = [OTHER, "She said work on the new ferry terminal starts in March."]
+    assert apart.get_many(texts) == alone.get_many(texts) and len(apart.get_many(texts)) == 2
