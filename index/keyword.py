@@ -31,6 +31,7 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(w: str) -> str:
     """A light suffix folding ('meetings', 'meeting', 'meet' -> 'meet'); the same on both sides."""
     if len(w) > 4 and w.endswith("ies"):

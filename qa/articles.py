@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -87,14 +88,22 @@ class ArticleView:
     def __init__(self, source: str, title: str, published: str | None, text: str,
                  spans: list[tuple[int, int]], nlp: Readings) -> None:
         self.source, self.title, self.published, self.text, self.spans = source, title, published, text, spans
-        self.words = set(re.findall(r"\w+", text.lower()))
-        self.tokens = set(tokenize(text))             # of the whole article
         self.nlp = nlp
         self._starts = [s for s, _ in spans]
         self._plain: dict[int, set[str]] = {}         # sentence -> its word tokens (no model)
         self._tokens: dict[int, set[str]] = {}        # sentence -> its lemma and word tokens
         self._entities: dict[int, list[Entity]] = {}  # sentence -> its entities (article offsets)
         self._lock = threading.Lock()
+
+    # Of the whole article, made when first asked for: a question looks at most articles it
+    # retrieves sentence by sentence only (a long article's tokens cost milliseconds).
+    @functools.cached_property
+    def words(self) -> set[str]:
+        return set(re.findall(r"\w+", self.text.lower()))
+
+    @functools.cached_property
+    def tokens(self) -> set[str]:
+        return set(tokenize(self.text))
 
     def prepare(self, sentences, entities: bool = True) -> None:
         """Annotate these sentences (indices) now, in one batch, unless done already."""
