@@ -42,10 +42,9 @@ def cmd_index(args) -> int:
         forget_store(settings)
     progress = sys.stderr.isatty() or args.progress
     report = build_index(args.paths, settings=settings, prune=not args.no_prune, progress=progress)
-    if report.added or report.updated or report.removed or report.unchanged:
-        from qa.readings import PROCESSES, read_index
+    from qa.readings import PROCESSES, read_index
 
-        read_index(settings, progress, PROCESSES)   # spaCy reads the new sentences now, not in the first answers
+    read_index(settings, progress, PROCESSES)   # spaCy reads the new sentences now, not in the first answers
     for source, why in sorted(report.skipped.items()):
         print(f"skipped {source}: {why}")
     for source, why in sorted(report.failed.items()):

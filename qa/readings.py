@@ -51,15 +51,14 @@ def _key(text: str) -> bytes:
     return hashlib.sha1(text.encode("utf-8")).digest()
 
 
-def _encode(text: str, ann: Annotated) -> str:
-    ents = None if ann.entities is None else [[e.label, e.start, e.end, e.counts] for e in ann.entities]
+def _encode(ann: Annotated) -> str:
+    ents = [[e.label, e.start, e.end, e.counts] for e in ann.entities]
     return json.dumps([ann.lemmas, ents], ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(text: str, row: str) -> Annotated:
     lemmas, ents = json.loads(row)
-    return Annotated(None if ents is None else [Entity(text[s:e], label, s, e, counts) for label, s, e, counts in ents],
-                     lemmas)
+    return Annotated([Entity(text[s:e], label, s, e, counts) for label, s, e, counts in ents], lemmas)
 
 
 class ReadingStore:
@@ -97,69 +96,47 @@ class ReadingStore:
             self._db.close()
         self.broken, self._db = True, None
 
-    def get_many(self, texts: list[str], entities: bool = True) -> dict[str, Annotated]:
-        """The stored readings of these texts (those with entities, if `entities`)."""
-        keys = {_key(t): t for t in dict.fromkeys(texts)}
-        found: dict[str, Annotated] = {}
+    def _stored(self, texts: list[str], select: str) -> list[tuple]:
+        """Rows (key first) for these texts, in slices SQLite accepts."""
+        keys = [_key(t) for t in dict.fromkeys(texts)]
+        rows: list[tuple] = []
         with self._lock:
             db = self._conn()
-            if db is None or not keys:
-                return found
             try:
-                items = list(keys.items())
-                for i in range(0, len(items), 500):
-                    part = items[i:i + 500]
-                    rows = db.execute(f"SELECT key, reading FROM readings WHERE model=? AND key IN "
-                                      f"({','.join('?' * len(part))})", [self.model, *(k for k, _ in part)]).fetchall()
-                    for k, row in rows:
-                        text = keys[bytes(k)]
-                        ann = _decode(text, row)
-                        if ann.entities is not None or not entities:
-                            found[text] = ann
-            except (sqlite3.Error, ValueError) as exc:
+                for i in range(0, len(keys) if db else 0, 500):
+                    part = keys[i:i + 500]
+                    rows += db.execute(f"SELECT key{select} FROM readings WHERE model=? AND key IN "
+                                       f"({','.join('?' * len(part))})", [self.model, *part]).fetchall()
+            except sqlite3.Error as exc:
                 self._give_up(exc)
-        return found
+        return rows
+
+    def get_many(self, texts: list[str]) -> dict[str, Annotated]:
+        """The stored readings of these texts (all with entities: only those are kept)."""
+        by_key = {_key(t): t for t in texts}
+        return {by_key[bytes(k)]: _decode(by_key[bytes(k)], row) for k, row in self._stored(texts, ", reading")}
+
+    def missing(self, texts: list[str]) -> list[str]:
+        """The texts (unique, in order) with no reading stored (keys only: nothing decoded)."""
+        have = {bytes(k) for (k,) in self._stored(texts, "")}
+        return [t for t in dict.fromkeys(texts) if _key(t) not in have]
 
     def put_many(self, readings: dict[str, Annotated]) -> None:
-        """Keep these readings; one without entities never replaces one with them."""
-        if not readings:
+        """Keep these readings; only full ones (entities looked for): a bare reading is a
+        question's shortcut, not what indexing reads."""
+        full = [(self.model, _key(t), _encode(a)) for t, a in readings.items() if a.entities is not None]
+        if not full:
             return
         with self._lock:
             db = self._conn()
             if db is None:
                 return
             try:
-                db.execute("BEGIN")
-                for text, ann in readings.items():
-                    sql = "INSERT OR REPLACE" if ann.entities is not None else "INSERT OR IGNORE"
-                    db.execute(f"{sql} INTO readings VALUES (?, ?, ?)", (self.model, _key(text), _encode(text, ann)))
-                db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                try:
-                    db.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-                self._give_up(exc)
-
-    def missing(self, texts: list[str]) -> list[str]:
-        """The texts (unique, in order) with no full reading stored (keys only: nothing decoded)."""
-        keys = {_key(t): t for t in dict.fromkeys(texts)}
-        have: set[bytes] = set()
-        with self._lock:
-            db = self._conn()
-            if db is None:
-                return list(keys.values())
-            try:
-                items = list(keys)
-                for i in range(0, len(items), 500):
-                    part = items[i:i + 500]
-                    # A reading without entities is encoded ending ",null]" (see _encode).
-                    have.update(bytes(k) for (k,) in db.execute(
-                        f"SELECT key FROM readings WHERE model=? AND substr(reading, -6) <> ',null]' AND key IN "
-                        f"({','.join('?' * len(part))})", [self.model, *part]))
+                with db:
+                    db.execute("BEGIN")
+                    db.executemany("INSERT OR REPLACE INTO readings VALUES (?, ?, ?)", full)
             except sqlite3.Error as exc:
                 self._give_up(exc)
-        return [t for k, t in keys.items() if k not in have]
 
     def keep_only(self, texts: set[str]) -> int:
         """Drop every reading but these texts' (an article edited or removed); returns how many went."""
@@ -225,7 +202,7 @@ class Readings:
             for t in known:
                 self._cache.move_to_end(t)
         todo = list(dict.fromkeys(t for t in texts if t not in known))
-        found: dict[str, Annotated] = self.disk.get_many(todo, entities) if todo and self.disk else {}
+        found: dict[str, Annotated] = self.disk.get_many(todo) if todo and self.disk else {}
         todo = [t for t in todo if t not in found]
         if todo:
             fresh = dict(zip(todo, self.nlp.annotate_many(todo, entities)))

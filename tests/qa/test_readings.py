@@ -54,20 +54,22 @@ def test_stored_readings_come_back_as_spacy_read_them(tmp_path):
     assert any(e.label == "CARDINAL" and e.counts == "job" and e.text == "400" for e in again[texts[0]].entities)
 
 
-def test_a_bare_reading_neither_serves_nor_replaces_a_full_one(tmp_path):
+def test_only_full_readings_are_kept(tmp_path):
+    """A reading without entities (a question that expects no type of answer) is not stored:
+    what is stored serves every request."""
     nlp = shared_nlp()
     store = ReadingStore(tmp_path / "r.sqlite3")
     text = "Maria Lopez opened the terminal."
     store.put_many({text: nlp.annotate_many([text], entities=False)[0]})
-    assert store.get_many([text]) == {} and store.get_many([text], entities=False)[text].entities is None
-    assert store.missing([text, text]) == [text]              # a bare reading still has to be read
+    assert store.get_many([text]) == {} and store.missing([text, text]) == [text]
     full = nlp.annotate_many([text])[0]
     store.put_many({text: full})
-    store.put_many({text: nlp.annotate_many([text], entities=False)[0]})
     assert store.get_many([text])[text] == full and store.missing([text]) == []
     empty = "Yes."                                             # no entities at all is still a full reading
     store.put_many({empty: nlp.annotate_many([empty])[0]})
-    assert store.missing([empty]) == []
+    assert store.missing([empty]) == [] and store.get_many([empty])[empty].entities == []
+    r = Readings(CountingNLP(), disk=store)
+    assert r.annotate_many([text], entities=False) == [full] and r.nlp.read == []   # a full one serves a bare request
 
 
 def test_a_reading_kept_on_disk_is_not_read_again_by_another_process(tmp_path):
