@@ -8,6 +8,10 @@ the mean, over the sets, of the accuracy the product would get: an answerable qu
 counts when the top quote holds a gold answer from the gold story, an unanswerable one when
 it is refused. Writes qa/answerability.json (kept in the repo).
 
+Between the ranker and answer-or-refuse, the ranker's typed margin is fitted: how far below the
+best passage a passage holding a value of the asked-for type may score and still go first
+(`--margin-only` fits it alone, onto the weights as they are).
+
 With `--judge-only`, a second combination is fitted for generative answers, onto the ranker and
 evidence model as they are: the evidence model's probability and the LLM's own probability of
 replying "not in the articles" to the answer prompt (one prompt evaluation per question with the
@@ -25,6 +29,7 @@ import numpy as np
 
 from qa import answerability
 from qa.condense import condense
+from qa.evidence import TYPED_TOP
 from .golden import default_golden, load_golden
 from .corpus import answer_matches, corpus_pipeline, load_questions, locate
 from qa.pipeline import Pipeline
@@ -35,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SETS = ("newsqa-dev", "squad2-dev")
 SMOOTH = 5     # grid steps (of 0.01) the threshold's accuracy curve is averaged over, each side
+MAX_MARGIN = 5.0     # the typed margin's grid: 0 to 5 in steps of 0.25, then any margin
+SMOOTH_MARGIN = 2    # grid steps the typed margin's curve is averaged over, each side
 
 
 def _row(name: str, ev, answerable: bool, answers: list[str], story: str | None) -> dict:
@@ -77,14 +84,43 @@ def collect(data: Path, settings: QASettings, ranker) -> tuple[list[dict], list[
         ev = pipe.evidence(question)
         row = _row(name, ev, answerable, answers, None)
         row["hit"] = row["hit"] and (not sources or any(q.source in sources for q in ev.best))
+        if answerable and ev.question.typed:
+            # The passages in the ranker's order, for the typed margin (fit_typed_margin).
+            ranked = sorted(ev.considered, key=lambda q: q.score, reverse=True)[:TYPED_TOP]
+            row["ranked"] = [(q.score, bool(q.typed), _holds(q, answers, sources)) for q in ranked]
         rows.append(row)
         if answerable:
             for q in ev.considered:
                 if not q.align:
                     continue       # the ranker only re-ranks the aligned head (evidence.ALIGN_TOP)
-                label = answer_matches(q.text, answers) and (not sources or q.source in sources)
-                passages.append({"set": name, "label": bool(label), "f": q.rank_features(ev.question)})
+                passages.append({"set": name, "label": _holds(q, answers, sources), "f": q.rank_features(ev.question)})
     return rows, passages
+
+
+def _holds(q, answers: list[str], sources: set[str]) -> bool:
+    return bool(answer_matches(q.text, answers) and (not sources or q.source in sources))
+
+
+def _typed_first(ranked: list[tuple[float, bool, bool]], margin: float | None) -> bool:
+    """Whether the passage evidence puts first under `margin` holds the answer (as evidence.gather)."""
+    typed = next((r for r in ranked if r[1]), None)
+    if typed is not None and (margin is None or typed[0] >= ranked[0][0] - margin):
+        return typed[2]
+    return ranked[0][2]
+
+
+def fit_typed_margin(rows: list[dict]) -> float | None:
+    """The margin (Ranker.typed_margin) under which the first passage of typed answerable
+    questions most often holds the answer, each set weighted equally; the curve is averaged
+    over +-SMOOTH_MARGIN grid steps, as it is jagged. None (any margin) when that is best."""
+    grid: list[float | None] = [round(m, 2) for m in np.arange(0.0, MAX_MARGIN + 1e-9, 0.25)] + [None]
+    typed = [r for r in rows if r.get("ranked")]
+    sets = list(dict.fromkeys(r["set"] for r in typed))
+    means = np.array([np.mean([np.mean([_typed_first(r["ranked"], m) for r in typed if r["set"] == s]) for s in sets])
+                      for m in grid])
+    k = SMOOTH_MARGIN
+    smooth = np.convolve(np.pad(means, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), "valid")
+    return grid[int(np.argmax(smooth))]
 
 
 def fit_ranker(passages: list[dict]) -> answerability.Ranker:
@@ -247,6 +283,30 @@ def _judge_only(args) -> int:
     return 0
 
 
+def _with_typed_margin(args, ranker: answerability.Ranker) -> answerability.Ranker:
+    """The ranker with its typed margin fitted on the order it gives the passages of the dev questions."""
+    rows, _ = collect(args.data, QASettings.from_env(mode="extractive"), replace(ranker, typed_margin=None))
+    fitted = replace(ranker, typed_margin=fit_typed_margin(rows))
+    typed = [r for r in rows if r.get("ranked")]
+    print(f"typed margin {fitted.typed_margin}: typed answerable questions whose first passage holds the answer, "
+          "under it / under any margin: " + ", ".join(
+              f"{s} {100 * np.mean([_typed_first(r['ranked'], fitted.typed_margin) for r in typed if r['set'] == s]):.1f}"
+              f" / {100 * np.mean([_typed_first(r['ranked'], None) for r in typed if r['set'] == s]):.1f}%"
+              for s in dict.fromkeys(r["set"] for r in typed)))
+    return fitted
+
+
+def _margin_only(args) -> int:
+    """Fit the typed margin onto the weights file's ranker, leaving everything else as it is."""
+    model = answerability.load(args.out)
+    if model.ranker is None:
+        raise SystemExit(f"{args.out} has no passage ranker: run `python -m evaluation.calibrate` first")
+    model = replace(model, ranker=_with_typed_margin(args, model.ranker))
+    args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
+    print(f"wrote {args.out} (the typed margin; ranker coefficients, evidence model and judge unchanged)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evaluation.calibrate", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding newsqa-dev/ and squad2-dev/")
@@ -256,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--refit", action="store_true",
                    help="refit answer-or-refuse on the kept features (--features) and the current ranker, "
                         "without collecting them again")
+    p.add_argument("--margin-only", action="store_true",
+                   help="fit only the ranker's typed margin, onto the ranker, evidence model and judge of --out "
+                        "as they are")
     p.add_argument("--judge-rows", type=Path, default=Path("eval-out/judge.jsonl"),
                    help="where to keep the rows with the LLM's refusal probabilities")
     p.add_argument("--judge-only", action="store_true",
@@ -266,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.judge_only:
         return _judge_only(args)
+    if args.margin_only:
+        return _margin_only(args)
     if args.refit:
         rows = _read_rows(args.features)
         ranker = answerability.load(args.out).ranker
@@ -274,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         # Pass 1: passages scored by similarity and overlap; fit the passage ranker on them.
         _, passages = collect(args.data, settings, None)
         ranker = fit_ranker(passages)
-        # Pass 2: evidence chosen by the fitted ranker; fit answer-or-refuse on its features.
+        # Pass 2: passages ranked by the fitted ranker; fit the typed margin on their order.
+        ranker = _with_typed_margin(args, ranker)
+        # Pass 3: evidence chosen by ranker and margin; fit answer-or-refuse on its features.
         rows, _ = collect(args.data, settings, ranker)
         _write_rows(args.features, rows)
     model = replace(fit(rows), ranker=ranker)
@@ -308,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:22s} {c:+.3f}")
     if judge_rows is not None:
         _report_judge(judge_rows, model)
-    print("passage ranker: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(answerability.RANK_FEATURES, ranker.coef)))
+    print("passage ranker: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(answerability.RANK_FEATURES, ranker.coef))
+          + f"; typed margin {ranker.typed_margin}")
     print(f"wrote {args.out} ({len(rows)} questions, {X.shape[1]} features)")
     return 0
 

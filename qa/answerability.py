@@ -38,8 +38,14 @@ RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_
 
 @dataclass(frozen=True)
 class Ranker:
-    """Linear passage score, fitted on which passages hold the gold answer (evaluation/calibrate.py)."""
+    """Linear passage score, fitted on which passages hold the gold answer (evaluation/calibrate.py).
+
+    `typed_margin`: for a question expecting a type of value, the best passage holding a value
+    of that type goes first when it scores within this margin of the best passage (None: however
+    far below). spaCy's entities miss values ("the Pliocene period", "two thirds"), so a passage
+    the ranker puts far ahead wins without one; the margin is fitted on the same data."""
     coef: tuple[float, ...]
+    typed_margin: float | None = None
 
     def score(self, feats: dict[str, float]) -> float:
         return sum(c * feats.get(name, 0.0) for c, name in zip(self.coef, RANK_FEATURES))
@@ -97,7 +103,8 @@ class AnswerabilityModel:
         out = {"features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
                "coef": list(self.coef), "intercept": self.intercept, "threshold": self.threshold}
         if self.ranker is not None:
-            out["ranker"] = {"features": list(RANK_FEATURES), "coef": list(self.ranker.coef)}
+            out["ranker"] = {"features": list(RANK_FEATURES), "coef": list(self.ranker.coef),
+                             "typed_margin": self.ranker.typed_margin}
         if self.judge is not None:
             out["judge"] = {"coef": list(self.judge.coef), "intercept": self.judge.intercept,
                             "threshold": self.judge.threshold}
@@ -112,7 +119,7 @@ def load(path: Path = WEIGHTS_FILE) -> AnswerabilityModel:
         raise RuntimeError(f"{path} was fitted on other features: re-run `python -m evaluation.calibrate`")
     ranker = None
     if "ranker" in data and tuple(data["ranker"]["features"]) == RANK_FEATURES:
-        ranker = Ranker(tuple(data["ranker"]["coef"]))
+        ranker = Ranker(tuple(data["ranker"]["coef"]), data["ranker"].get("typed_margin"))
     judge = None
     if "judge" in data:
         j = data["judge"]

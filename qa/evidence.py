@@ -57,6 +57,7 @@ ALIGN_TOP = 10
 # loses golden and SQuAD answers. 10 = ALIGN_TOP: every passage the ranker aligns is one read
 # closely.
 READ_TOP = 10
+TYPED_TOP = 8   # a factoid's passage of the asked-for type is looked for among the best TYPED_TOP
 # Cosine of the asked-for noun ("how many drones") to the noun a number counts ("400 jobs")
 # below which the number counts something else (word pairs from the dev questions).
 COUNT_NOUN_MIN = 0.33
@@ -191,9 +192,11 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
         q.score = floor - 1.0 - 1e-3 * k
     quotes += unread
     if question.typed:
-        # A factoid answer is a passage holding a value of the asked-for type.
-        typed = [q for q in quotes[:8] if q.typed]
-        if typed:
+        # A factoid answer is a passage holding a value of the asked-for type, unless the
+        # ranker puts one without any (spaCy missed its value) far ahead (Ranker.typed_margin).
+        typed = [q for q in quotes[:TYPED_TOP] if q.typed]
+        margin = getattr(ranker, "typed_margin", None)
+        if typed and (margin is None or typed[0].score >= quotes[0].score - margin):
             quotes.remove(typed[0])
             quotes.insert(0, typed[0])
     best = _open_best(quotes) if question.open else [quotes[0]]

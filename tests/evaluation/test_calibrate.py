@@ -87,3 +87,46 @@ def test_the_llm_is_not_asked_when_no_reading_could_answer():
         assert judge.could_answer(float(p)) == some, p
         verdicts.add(some)
     assert verdicts == {True, False}, "the grid holds both hopeless and open cases"
+
+
+def _ranked_rows(name: str, gap: float, n: int = 20) -> list[dict]:
+    """Typed questions whose best-scored passage holds no value of the asked-for type: in half
+    of them it holds the answer all the same (spaCy missed its value) and a typed passage scores
+    `gap` below it; in the other half the typed passage, just below the first, holds it."""
+    rows = []
+    for k in range(n):
+        if k % 2:
+            ranked = [(5.0, False, True), (5.0 - gap, True, False), (1.0, False, False)]
+        else:
+            ranked = [(5.0, False, False), (4.8, True, True), (1.0, False, False)]
+        rows.append({"set": name, "ranked": ranked})
+    return rows
+
+
+def test_the_typed_margin_separates_near_typed_passages_from_far_ones():
+    from evaluation.calibrate import _typed_first, fit_typed_margin
+
+    rows = _ranked_rows("a", gap=3.0) + _ranked_rows("b", gap=3.0)
+    margin = fit_typed_margin(rows)
+    assert margin is not None and 0.2 <= margin < 3.0, margin
+    assert all(_typed_first(r["ranked"], margin) for r in rows)
+    assert not all(_typed_first(r["ranked"], None) for r in rows)   # any margin loses the far half
+
+
+def test_any_margin_is_kept_when_typed_passages_always_hold_the_answer():
+    from evaluation.calibrate import fit_typed_margin
+
+    rows = [{"set": s, "ranked": [(9.0, False, False), (1.0, True, True)]} for s in "ab" for _ in range(10)]
+    assert fit_typed_margin(rows) is None
+
+
+def test_the_typed_margin_round_trips_through_the_weights_file(tmp_path):
+    import json
+    from dataclasses import replace
+
+    model = answerability.load(answerability.WEIGHTS_FILE)
+    path = tmp_path / "answerability.json"
+    for margin in (None, 1.25):
+        fitted = replace(model, ranker=replace(model.ranker, typed_margin=margin))
+        path.write_text(json.dumps(fitted.to_json()))
+        assert answerability.load(path).ranker == fitted.ranker

@@ -79,3 +79,32 @@ def test_entities_are_looked_for_only_when_the_question_expects_a_type_of_answer
     assert typed.best[0].candidates
     fresh = Pipeline(QASettings(index=seeded_settings.index, mode="extractive"))
     assert _evidence(pipe, QUESTIONS[0]) == _evidence(fresh, QUESTIONS[0])
+
+
+TYPED = ["When was the UK-Germany defence declaration signed?", "Who gave the written answer about joint weapons production?",
+         "How many jobs will the new plant support?", "Where was the Joint Defence Declaration signed?",
+         "What is the name of the new UK-Germany agreement?"]
+
+
+@pytest.mark.parametrize("margin", [0.0, 1.0, None])
+def test_a_typed_passage_goes_first_only_within_the_fitted_margin(seeded_settings, margin):
+    """For a question expecting a type of value, the first passage is the ranker's best, or the
+    best passage holding such a value when it scores within the ranker's typed margin of it
+    (None: however far below). Under margin 0 the ranker's order stands."""
+    from dataclasses import replace
+
+    pipe = Pipeline(QASettings(index=seeded_settings.index, mode="extractive"))
+    pipe.ranker = replace(pipe.answer_model().ranker, typed_margin=margin)
+    moved = 0
+    for question in TYPED:
+        ev = pipe.evidence(question)
+        assert ev.question.typed, question
+        ranked = sorted(ev.considered, key=lambda q: q.score, reverse=True)
+        typed = next((q for q in ranked[:evidence.TYPED_TOP] if q.typed), None)
+        near = typed is not None and (margin is None or typed.score >= ranked[0].score - margin)
+        assert ev.considered[0] is (typed if near else ranked[0]), question
+        moved += ev.considered[0] is not ranked[0]
+    if margin == 0.0:
+        assert moved == 0
+    if margin is None:
+        assert moved > 0, "the seeds hold a typed question whose typed passage is not the ranker's best"
