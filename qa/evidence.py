@@ -239,6 +239,15 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
             q = _joined(q, view, prev, i, known, sims, tokens)
         elif ntext and goes_on(ntext) and any(refers_to(ntext, n, question) for n in question.entities):
             q = _joined(q, view, i, nxt, known, sims, tokens)
+    if question.typed and not cands and closely and q.fit > 0 and not q.joined:
+        # Or in the sentence after it, when that one leans back on it ("… he said. In fact
+        # he made this point during the meeting of …").
+        nxt = i + 1 if i + 1 < len(view.spans) and _same_paragraph(view, i, i + 1) else None
+        if nxt is not None and leans_back(view.sentence(nxt)):
+            nc = [x for x in view.entities_in(*view.spans[nxt]) if x.label in question.labels
+                  and _new_entity(x, question) and counts_asked(x, question, vectors)]
+            if nc:
+                q, cands = _joined(q, view, i, nxt, known, sims, tokens), nc
     q.candidates = tuple(dict.fromkeys(x.text for x in cands))
     # "The site has not yet been announced" answers "Where will it be?" as well as a place would.
     q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
