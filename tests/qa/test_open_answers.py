@@ -1,5 +1,6 @@
 """Open questions over articles written for the test: a request for the gist quotes the story's
-lead; other open questions draw on the best passages. Real index, real models."""
+lead; other open questions draw on the best passages; a factoid passage spans the sentence that
+holds its value. Real index, real models."""
 from __future__ import annotations
 
 import pytest
