@@ -220,12 +220,15 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     q = Quote(view.source, view.title, view.published, text, s, e, sim=float(sims[(view.source, i)]),
               fit=_fit(known, tokens(i)), article_text=view.text, sentence=i)
     prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
-    cands = [x for x in view.entities_in(s, e) if x.label in question.labels and _new_entity(x, question)
-             and counts_asked(x, question, vectors)] if closely and question.labels else []
+    def asked_for(k: int) -> list[Entity]:
+        """Sentence k's values of the asked-for type that the question does not name."""
+        return [x for x in view.entities_in(*view.spans[k]) if x.label in question.labels and _new_entity(x, question)
+                and counts_asked(x, question, vectors)]
+
+    cands = asked_for(i) if closely and question.labels else []
     if question.typed and not cands and prev is not None and leans_back(text):
         # The answer may sit in the sentence the best one leans on.
-        pc = [x for x in view.entities_in(*view.spans[prev]) if x.label in question.labels
-              and _new_entity(x, question) and counts_asked(x, question, vectors)] if closely and q.fit > 0 else []
+        pc = asked_for(prev) if closely and q.fit > 0 else []
         if pc:
             q = _joined(q, view, prev, i, known, sims, tokens)
             cands = pc
@@ -244,8 +247,7 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
         # he made this point during the meeting of …").
         nxt = i + 1 if i + 1 < len(view.spans) and _same_paragraph(view, i, i + 1) else None
         if nxt is not None and leans_back(view.sentence(nxt)):
-            nc = [x for x in view.entities_in(*view.spans[nxt]) if x.label in question.labels
-                  and _new_entity(x, question) and counts_asked(x, question, vectors)]
+            nc = asked_for(nxt)
             if nc:
                 q, cands = _joined(q, view, i, nxt, known, sims, tokens), nc
     q.candidates = tuple(dict.fromkeys(x.text for x in cands))
