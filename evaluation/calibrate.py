@@ -29,7 +29,7 @@ import numpy as np
 
 from qa import answerability
 from qa.condense import condense
-from qa.evidence import TYPED_TOP
+from qa.evidence import TYPED_TOP, typed_first
 from .golden import default_golden, load_golden
 from .corpus import answer_matches, corpus_pipeline, load_questions, locate
 from qa.pipeline import Pipeline
@@ -102,11 +102,8 @@ def _holds(q, answers: list[str], sources: set[str]) -> bool:
 
 
 def _typed_first(ranked: list[tuple[float, bool, bool]], margin: float | None) -> bool:
-    """Whether the passage evidence puts first under `margin` holds the answer (as evidence.gather)."""
-    typed = next((r for r in ranked if r[1]), None)
-    if typed is not None and (margin is None or typed[0] >= ranked[0][0] - margin):
-        return typed[2]
-    return ranked[0][2]
+    """Whether the passage evidence puts first under `margin` holds the answer."""
+    return ranked[typed_first([(score, typed) for score, typed, _ in ranked], margin)][2]
 
 
 def fit_typed_margin(rows: list[dict]) -> float | None:

@@ -191,14 +191,9 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     for k, q in enumerate(unread):   # below every sentence read closely
         q.score = floor - 1.0 - 1e-3 * k
     quotes += unread
-    if question.typed:
-        # A factoid answer is a passage holding a value of the asked-for type, unless the
-        # ranker puts one without any (spaCy missed its value) far ahead (Ranker.typed_margin).
-        typed = [q for q in quotes[:TYPED_TOP] if q.typed]
-        margin = getattr(ranker, "typed_margin", None)
-        if typed and (margin is None or typed[0].score >= quotes[0].score - margin):
-            quotes.remove(typed[0])
-            quotes.insert(0, typed[0])
+    if question.typed:   # a factoid answer is a passage holding a value of the asked-for type
+        k = typed_first([(q.score, q.typed) for q in quotes[:TYPED_TOP]], ranker.typed_margin if ranker else None)
+        quotes.insert(0, quotes.pop(k))
     best = _open_best(quotes) if question.open else [quotes[0]]
     if question.summary:
         best = _with_lead(best, views[best[0].source], qvec, vectors, known)
@@ -208,6 +203,17 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     shown = best + _distinct(rest, max(0, n_quotes - len(best)))
     feats = features_for(question, quotes[0], quotes, views, keywords)
     return Evidence(question, shown, best, quotes, feats)
+
+
+def typed_first(ranked: list[tuple[float, bool]], margin: float | None) -> int:
+    """Which passage a factoid question's answer comes from, of (score, holds a value of the
+    asked-for type) in the ranker's order: the best holding such a value among the first
+    TYPED_TOP, unless the best passage outscores it by more than `margin` (spaCy missed the
+    value there; Ranker.typed_margin, None: never); else the best."""
+    k = next((k for k, (_, typed) in enumerate(ranked[:TYPED_TOP]) if typed), None)
+    if k is not None and (margin is None or ranked[k][0] >= ranked[0][0] - margin):
+        return k
+    return 0
 
 
 def _read(question: Question, view: ArticleView, i: int, known: dict[str, float],

@@ -106,9 +106,16 @@ BRIDGE = ("Harbour bridge to close for repairs\n"
           "Ferries will run every twenty minutes while the bridge is shut.\n")
 
 
+OPENING = ("Bridge opens to traffic\n"
+           "\n"
+           "Mayor Ines Duarte opened the new river bridge in Porto to cheers from residents. "
+           "She cut the ribbon on 3 May 2021, before a crowd of thousands. "
+           "The bridge carries two tram lines and a cycle path.\n")
+
+
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory, embedder):
-    return _indexed(tmp_path_factory, embedder, {"bridge.txt": BRIDGE})
+    return _indexed(tmp_path_factory, embedder, {"bridge.txt": BRIDGE, "opening.txt": OPENING})
 
 
 def test_a_person_named_by_surname_is_the_person_the_question_names(bridge):
@@ -125,27 +132,15 @@ def test_a_person_named_by_surname_is_the_person_the_question_names(bridge):
     assert deck.text == BRIDGE[deck.start:deck.end]
 
 
-OPENING = ("Bridge opens to traffic\n"
-           "\n"
-           "Mayor Ines Duarte opened the new river bridge in Porto to cheers from residents. "
-           "She cut the ribbon on 3 May 2021, before a crowd of thousands. "
-           "The bridge carries two tram lines and a cycle path.\n")
-
-
-@pytest.fixture(scope="module")
-def opening(tmp_path_factory, embedder):
-    return _indexed(tmp_path_factory, embedder, {"opening.txt": OPENING})
-
-
-def test_a_value_in_the_sentence_that_leans_back_travels_with_the_one_it_leans_on(opening):
+def test_a_value_in_the_sentence_that_leans_back_travels_with_the_one_it_leans_on(bridge):
     """"When…?": the sentence that matches the question holds no date; the next one, which goes
     on from it ("She …"), does: the two are one passage, and its date is the candidate. (The
     question names nobody, so no name draws the two together.)"""
-    ev = opening.evidence("When was the new river bridge opened?")
+    ev = bridge.evidence("When was the new river bridge opened?")
     top = ev.best[0]
     assert top.joined and top.text == OPENING[top.start:top.end]
     assert top.text.startswith("Mayor Ines Duarte opened") and top.text.endswith("before a crowd of thousands.")
     assert "3 May 2021" in top.candidates and top.typed
     # A sentence holding a value of the asked-for type itself is not joined to the next.
-    ev = opening.evidence("Where was the new river bridge opened?")
+    ev = bridge.evidence("Where was the new river bridge opened?")
     assert ev.best[0].text.startswith("Mayor Ines Duarte opened") and not ev.best[0].joined
