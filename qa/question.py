@@ -96,8 +96,19 @@ LABEL_GLOSS = {
 LABEL_FAMILIES = ({"DATE", "TIME"}, {"CARDINAL", "QUANTITY"}, {"GPE", "LOC"}, {"ORG", "NORP"})
 
 
-def widen(labels: tuple[str, ...]) -> tuple[str, ...]:
+# The kinds of name, not of value.
+NAME_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
+
+
+def widen(labels: tuple[str, ...], nlp: NLP | None = None) -> tuple[str, ...]:
+    """The asked-for labels with their kin; with `nlp`, a kind of name the NER model finds less
+    often than its entities overall (its own evaluation: FAC 0.32, LAW 0.39, LOC 0.61, ORG 0.82
+    against 0.84) brings every kind of name: it labels the names it does find of that kind as
+    another kind (a valley as ORG, a river as PERSON, an air base as ORG) far more often than as a
+    value (the development sets' gold answers to such questions)."""
     out = list(labels)
+    if nlp is not None and labels and labels[0] in NAME_LABELS and nlp.recall(labels[0]) < nlp.overall_recall:
+        out += [lab for lab in NAME_LABELS if lab not in out]
     for lab in labels:
         for fam in LABEL_FAMILIES:
             if lab in fam:
@@ -224,7 +235,7 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
         elif wh_word in ("what", "which"):
             head, descriptive = _head_noun(doc, wh)
             if head is not None and not descriptive:
-                labels = widen(head_typer(head))
+                labels = widen(head_typer(head), nlp)
             elif wh.head.pos_ == "VERB" and wh.head.lemma_ != "be":
                 # "What did the minister say/announce/do?": an account.
                 is_open = wh.head.lemma_ in OPEN_VERBS or wh.dep_ in ("dobj", "ccomp", "xcomp")

@@ -71,3 +71,17 @@ def test_hyphenated_and_abbreviated_names_count_as_named_by_the_question(ana):
     assert not _new_entity(Entity("China", "GPE", 0, 5), q)
     assert not _new_entity(Entity("the United States", "GPE", 0, 17), q)   # its initials are the question's "US"
     assert _new_entity(Entity("Geneva", "GPE", 0, 6), q)
+
+
+def test_a_kind_of_name_the_ner_model_often_misses_brings_every_kind_of_name(ana):
+    """spaCy finds bridges, bases and airports (FAC) a third of the time, and calls many of those
+    it does find an ORG: a question asking for one accepts any kind of name, never a value. A
+    kind it finds reliably (a city: GPE) stays as it is."""
+    nlp = shared_nlp()
+    assert nlp.recall("FAC") < nlp.overall_recall <= nlp.recall("GPE")
+    base = ana("From which air base will the patrol planes fly?")
+    assert base.labels[0] == "FAC", base.labels
+    assert {"ORG", "PERSON", "LOC", "WORK_OF_ART"} <= set(base.labels)
+    assert not {"DATE", "CARDINAL", "MONEY", "QUANTITY"} & set(base.labels)
+    city = ana("In which city was the treaty signed?")
+    assert city.labels[0] == "GPE" and "ORG" not in city.labels and "PERSON" not in city.labels, city.labels
