@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from index.chunking import article_sentences
 from index.embed import Embedder
@@ -183,6 +185,14 @@ def name_words(name: str) -> list[str]:
     return [w for w in re.findall(r"\w+", re.sub(r"['’]s\b", "", name.lower())) if len(w) > 1]
 
 
+def _close_word(word: str, words) -> bool:
+    """A word of the article is the same as `word` but for one typo (a letter changed, added,
+    dropped or two swapped: "Sanke" for "Sankt"), or is close throughout (a longer name with two)."""
+    near = [x for x in words if abs(len(x) - len(word)) <= 2]
+    return bool(process.extractOne(word, near, scorer=DamerauLevenshtein.distance, score_cutoff=1)
+                or difflib.get_close_matches(word, near, n=1, cutoff=0.84))
+
+
 def mentions(view: ArticleView, name: str) -> bool:
     """The article names `name`, tolerating case, possessives and small typos."""
     words = name_words(name)
@@ -191,8 +201,7 @@ def mentions(view: ArticleView, name: str) -> bool:
     for w in words:
         if w in view.words:
             continue
-        if len(w) >= 5 and difflib.get_close_matches(w, [x for x in view.words if abs(len(x) - len(w)) <= 2],
-                                                      n=1, cutoff=0.84):
+        if len(w) >= 5 and _close_word(w, view.words):
             continue
         return False
     return True
