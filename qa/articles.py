@@ -187,7 +187,7 @@ def name_words(name: str) -> list[str]:
 
 def _close_word(word: str, words) -> bool:
     """A word of the article is the same as `word` but for one typo (a letter changed, added,
-    dropped or two swapped: "Sanke" for "Sankt"), or is close throughout (a longer name with two)."""
+    dropped or two swapped: "Merkle" for "Merkel"), or is close throughout (a longer name with two)."""
     near = [x for x in words if abs(len(x) - len(word)) <= 2]
     return bool(process.extractOne(word, near, scorer=DamerauLevenshtein.distance, score_cutoff=1)
                 or difflib.get_close_matches(word, near, n=1, cutoff=0.84))
