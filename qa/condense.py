@@ -39,7 +39,6 @@ def _names(text: str) -> list[str]:
     return [n for n in dict.fromkeys(facts.names(_CITATION.sub("", text))) if n.lower() not in {"the", "i"}]
 
 
-
 def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
     """(phrase, label, is_name) for the things a turn names, in order: an entity, or the noun
     phrase it modifies when that is headed by a common noun ("Dutch F35 fighter jets").

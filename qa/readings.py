@@ -296,16 +296,18 @@ def _read(store: Store, readings: ReadingStore, nlp: NLP, version: str, sentence
     gone = readings.keep_only(set(sentences))
     if gone:
         log.info("dropped %d readings of sentences no article holds any longer", gone)
-    readings.set_marker(_mark(store), version)
+    readings.set_marker(_mark(store, readings), version)
 
 
-def _mark(store: Store) -> str:
-    return f"read:{Path(store.settings.db_path).resolve()}"
+def _mark(store: Store, readings: ReadingStore) -> str:
+    """The marker of a store's sentences read by this reading model (another model, or another
+    READING_FORMAT, finds none: its index is read again)."""
+    return f"read:{Path(store.settings.db_path).resolve()}:{readings.model}"
 
 
 def unread(store: Store, readings: ReadingStore) -> bool:
-    """The store changed since its sentences were last read (cheap: one marker)."""
-    return not readings.broken and readings.marker(_mark(store)) != str(store.version())
+    """The store changed since its sentences were last read by this reading model (cheap: one marker)."""
+    return not readings.broken and readings.marker(_mark(store, readings)) != str(store.version())
 
 
 def read_index(settings, progress: bool = False, processes: int = 1) -> int:

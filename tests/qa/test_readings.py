@@ -93,6 +93,17 @@ def test_indexed_sentences_are_read_once_and_answering_reads_none(tmp_path, embe
     assert pipe.nlp.read == []          # article sentences came from disk; only the question was parsed
 
 
+def test_an_index_read_by_another_reading_model_is_read_again(tmp_path, embedder):
+    """A new spaCy, or a change to what Sourcebook reads off its output (READING_FORMAT), keys
+    readings anew: the index read under the old key counts as unread, and is read whole again."""
+    settings = _library(tmp_path, embedder, {"council.txt": STORY, "library.txt": OTHER})
+    pipe = Pipeline(settings, embedder=embedder, nlp=CountingNLP())
+    assert read_articles(pipe.store, pipe.readings, shared_nlp()) == 4
+    newer = ReadingStore(pipe.readings.path, model=pipe.readings.model + " next")
+    assert unread(pipe.store, newer)
+    assert read_articles(pipe.store, newer, shared_nlp()) == 4 and not unread(pipe.store, newer)
+
+
 def test_a_pipeline_reads_what_was_indexed_since_before_answering(tmp_path, embedder, caplog):
     settings = _library(tmp_path, embedder, {"council.txt": STORY})
     pipe = Pipeline(settings, embedder=embedder, nlp=CountingNLP())
