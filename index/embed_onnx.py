@@ -23,8 +23,10 @@ from .embed_base import DIM, MAX_TOKENS, Embedder, mean_pool, merge_word_pieces,
 from .encoder_export import INPUTS, ensure_onnx_encoder
 
 log = logging.getLogger(__name__)
-ONNX_ID = "onnx-f32-v1/all-MiniLM-L6-v2"        # bump with encoder_export.RECIPE_F32
-ONNX_INT8_ID = "onnx-int8-v1/all-MiniLM-L6-v2"   # bump with encoder_export.RECIPE
+# An index records the id of the encoder that made its vectors; a new id re-embeds every chunk.
+# Bump it when a recipe changes the vectors (RECIPE_F32 v2, the fused graph, did not: cosine >= 0.9999998).
+ONNX_ID = "onnx-f32-v1/all-MiniLM-L6-v2"        # encoder_export.RECIPE_F32
+ONNX_INT8_ID = "onnx-int8-v1/all-MiniLM-L6-v2"   # encoder_export.RECIPE
 
 
 class OnnxEmbedder(Embedder):

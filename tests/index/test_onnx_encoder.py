@@ -138,6 +138,9 @@ def test_export_is_made_once_and_remade_when_damaged(tmp_path, caplog):
     assert ensure_onnx_encoder(tmp_path) == target and target.stat().st_mtime_ns == made  # not re-exported
     f32 = ensure_onnx_encoder(tmp_path, int8=False)     # the default encoder's own file, apart
     assert f32 != target and f32.stat().st_size > target.stat().st_size
+    import onnx  # the float32 graph is the fused one: one Attention operator a layer (its speed)
+    ops = [n.op_type for n in onnx.load(str(f32), load_external_data=False).graph.node]
+    assert ops.count("Attention") == 6 and "Softmax" not in ops
 
     data = bytearray(target.read_bytes())
     data[len(data) // 2: len(data) // 2 + 64] = b"\0" * 64      # same size, damaged bytes
