@@ -92,7 +92,8 @@ def score(item: dict, answer) -> dict:
     return {"id": item["id"], "question": item["question"], "answerable": item["answerable"],
             "answered": answer.answered, "correct": bool(correct), "text_ok": bool(text_ok),
             "cite_ok": bool(cite_ok), "answer": answer.display(), "gold": item["answers"][:3],
-            "story": item.get("story"), "cited": sorted(cited), "plausible": item.get("plausible", [])}
+            "story": item.get("story"), "cited": sorted(cited), "plausible": item.get("plausible", []),
+            "notes": list(answer.notes)}
 
 
 def summarise(rows: list[dict]) -> dict[str, float]:

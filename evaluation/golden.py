@@ -107,7 +107,7 @@ def score_answer(item: dict, answer: Answer, latency: float, embedder, store=Non
     correct = (not answer.answered) if unanswerable else (answer.answered and facts_ok)
     row = {"id": item["id"], "kind": item["kind"], "question": item["question"], "answer": shown,
            "answered": answer.answered, "correct": bool(correct), "latency_s": latency,
-           "conflicts": len(answer.conflicts), "citations": len(answer.citations)}
+           "conflicts": len(answer.conflicts), "citations": len(answer.citations), "notes": list(answer.notes)}
     if answer.answered and not unanswerable:
         vecs = embedder.encode([MARKER.sub("", shown), item["answer"]])
         row["similarity"] = float(vecs[0] @ vecs[1])

@@ -93,8 +93,11 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
                 parts.append(f"{' '.join(q.text.split())} [{order.setdefault(j, len(order) + 1)}]")
     cites = [_citation(n, quotes[j]) for j, n in sorted(order.items(), key=lambda kv: kv[1])]
     text = " ".join(parts)
+    # A value of the asked-for type counts from the best quotes or from any quote the answer cites
+    # (the model may rightly answer from a passage ranked below the best).
+    values = [c for q in ev.best for c in q.candidates] + [c for j in order for c in quotes[j].candidates]
     missing = misses_answer(text, base["standalone_question"], ev.qtype, [q.text for q in ev.best],
-                            [c for q in ev.best for c in q.candidates])
+                            list(dict.fromkeys(values)))
     if missing:
         fallback = extractive(ev, **base)
         fallback.notes.append(f"{missing}; showing the best quotes instead")

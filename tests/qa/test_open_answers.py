@@ -25,14 +25,14 @@ OTHER = ("Library reopens after flood repairs\n"
          "Volunteers dried and catalogued more than 4,000 books.\n")
 
 
-def _indexed(tmp_path_factory, embedder, articles: dict[str, str]) -> Pipeline:
+def _indexed(tmp_path_factory, embedder, articles: dict[str, str], n_quotes: int = 2) -> Pipeline:
     """A pipeline over `articles` (file name: text), indexed for the test."""
     root = tmp_path_factory.mktemp("open")
     folder = root / "arts"
     folder.mkdir()
     for name, text in articles.items():
         (folder / name).write_text(text)
-    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
+    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive", n_quotes=n_quotes)
     build_index([folder], settings=settings.index, embedder=embedder)
     return Pipeline(settings, embedder=embedder)
 
@@ -144,3 +144,35 @@ def test_a_value_in_the_sentence_that_leans_back_travels_with_the_one_it_leans_o
     # A sentence holding a value of the asked-for type itself is not joined to the next.
     ev = bridge.evidence("Where was the new river bridge opened?")
     assert ev.best[0].text.startswith("Mayor Ines Duarte opened") and not ev.best[0].joined
+
+
+SUMMIT = ("Towns plan a water summit\n"
+          "\n"
+          "Leaders of the river towns met in Millbrook on Monday to plan a water summit. "
+          "The water summit will be held in Kessel in June, the organisers said. "
+          "About 300 farmers are expected to attend.\n")
+
+
+@pytest.fixture(scope="module")
+def summit(tmp_path_factory, embedder):
+    return _indexed(tmp_path_factory, embedder, {"summit.txt": SUMMIT, "library.txt": OTHER}, n_quotes=3)
+
+
+def test_a_value_from_any_cited_quote_answers_a_factoid(summit):
+    """The model may answer from a quote ranked below the best one: a value of the asked-for type
+    in a quote it cites is an answer (before, only the best quote's values were, and the
+    model's right answer was replaced by the best quote)."""
+    from qa import compose
+
+    question = "In which town will the water summit be held?"
+    ev = summit.evidence(question)
+    assert ev.question.typed
+    best = {c for q in ev.best for c in q.candidates}
+    other = [(j, q) for j, q in enumerate(ev.quotes) if set(q.candidates) - best and q not in ev.best]
+    assert best and other, [(q.text, q.candidates) for q in ev.quotes]   # two sentences name a town each
+    j, q = other[0]
+    assert not any(v.lower() in q.text.lower() for v in best)
+    answer = compose._verified(f"{q.text.strip()} [{j + 1}]", ev, summit.vectors,
+                               dict(question=question, standalone_question=question, mode="generative"))
+    assert answer.answered and not answer.notes, answer.notes
+    assert [c.quote for c in answer.citations] == [q.text]
