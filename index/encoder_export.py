@@ -164,8 +164,9 @@ def _fuse(source: Path, src: Path, out: Path) -> None:
                                hidden_size=config["hidden_size"], opt_level=1)
         fused = model.get_fused_operator_statistics().get("Attention", 0)
         if fused != config["num_hidden_layers"]:
-            raise ExportError(f"onnxruntime fused {fused} of {config['num_hidden_layers']} attention layers: "
-                              f"update encoder_export.py for this onnxruntime or transformers")
+            raise ExportError(f"onnxruntime fused {fused} of {config['num_hidden_layers']} attention layers of the "
+                              f"float32 encoder (a new onnxruntime or transformers?): set "
+                              f"SOURCEBOOK_ENCODER=torch to use the torch encoder meanwhile")
         model.save_model_to_file(str(out))
     finally:
         logging.disable(logging.NOTSET)
