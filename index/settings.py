@@ -28,10 +28,10 @@ class IndexSettings:
     chunk_tokens: int = 200
     overlap_sentences: int = 1
     batch_size: int = 64
-    # Which MiniLM runtime embeds: "onnx" (the float32 export: torch's vectors, ~1.7x faster, no
-    # torch in the process), "onnx-int8" (~2.4x, vectors within cosine 0.98: retrieval and answers
-    # a point lower on the dev sets) or "torch" (sentence-transformers). An index remembers which
-    # one built it (see build.py).
+    # Which MiniLM runtime embeds: "onnx" (the float32 export: torch's vectors, no torch in the
+    # process), "onnx-int8" (~2x torch's indexing, vectors within cosine 0.98: retrieval within a
+    # point, answers within a question or two of float32's on each evaluation set) or "torch"
+    # (sentence-transformers). An index remembers which one built it (see build.py).
     encoder: str = "onnx"
     models_dir: Path = field(default_factory=default_models_dir)   # shared model cache
 
