@@ -27,8 +27,8 @@ class IndexSettings:
     # Word pieces per chunk, title included; the embedding model truncates at 256.
     chunk_tokens: int = 200
     overlap_sentences: int = 1
-    # Chunks per encoder call when indexing. Small batches run faster on two cores (the
-    # activations stay in cache): indexing the same 120 bench articles (1,212 chunks, AMD EPYC,
+    # Chunks per encoder call when indexing. Small batches run faster on two cores (probably
+    # their activations staying in cache): indexing the same 120 bench articles (1,212 chunks, AMD EPYC,
     # 2026-12-06, two passes each) at 16 against 64: float32 ONNX 33.6 vs 30.1 chunks/s, int8
     # 55.9 vs 52.5, torch 30.9 vs 26.3.
     batch_size: int = 16
