@@ -33,8 +33,9 @@ class IndexSettings:
     # 55.9 vs 52.5, torch 30.9 vs 26.3.
     batch_size: int = 16
     # Which MiniLM runtime embeds: "onnx" (the float32 export: torch's vectors, no torch in the
-    # process), "onnx-int8" (~2x torch's indexing, vectors within cosine 0.98: retrieval within a
-    # point, answers within a question or two of float32's on each evaluation set) or "torch"
+    # process), "onnx-int8" (1.8-1.9x torch's indexing on an AMD EPYC, vectors within cosine 0.98:
+    # retrieval within about a point, answers within a question or two of float32's on each
+    # evaluation set but the open set's; README, The embedding encoder) or "torch"
     # (sentence-transformers). An index remembers which one built it (see build.py).
     encoder: str = "onnx"
     models_dir: Path = field(default_factory=default_models_dir)   # shared model cache
