@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import facts
-from .english import ANAPHORA, DEMONSTRATIVES, POSSESSIVES, PRONOUN_GROUP
+from .english import ANAPHORA, DEMONSTRATIVES, POINTS_TO_TIME, POSSESSIVES, PRONOUN_GROUP
 from .llm import LLM, complete
 from .nlp import VALUE_LABELS
 from .prompts import CONDENSE_SYSTEM, CONDENSE_USER
@@ -35,8 +35,18 @@ def needs_context(question: str, nlp=None) -> bool:
     return False
 
 
-def _names(text: str) -> list[str]:
-    return [n for n in dict.fromkeys(facts.names(_CITATION.sub("", text))) if n.lower() not in {"the", "i"}]
+def _names(text: str, nlp=None, values: bool = True) -> list[str]:
+    """Capitalised phrases of a turn; without `values`, not those inside a date, time or amount
+    as spaCy reads it ("March" of "on 12 March" names no thing a pronoun could stand for)."""
+    text = _CITATION.sub("", text)
+    found = [n for n in dict.fromkeys(facts.names(text)) if n.lower() not in {"the", "i"}]
+    if values or nlp is None:
+        return found
+    spans = [(e.start_char, e.end_char) for e in nlp.parse(text).ents if e.label_ in VALUE_LABELS]
+    def in_value(name: str) -> bool:
+        at = [m.start() for m in re.finditer(re.escape(name), text)]
+        return bool(at) and all(any(s <= a and a + len(name) <= e for s, e in spans) for a in at)
+    return [n for n in found if not in_value(n)]
 
 
 def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
@@ -135,8 +145,10 @@ def _rule_condense(question: str, history: History, nlp=None) -> str:
         if resolved:
             return resolved
     prev_q, prev_a = history[-1]
-    in_q = _names(prev_q)
-    new_in_a = [n for n in _names(prev_a.split("\n")[0])[:6] if n not in in_q and n not in question]
+    # The names the question may lean on; dates and amounts only when it points back to a time.
+    values = any(w in POINTS_TO_TIME for w in re.findall(r"[\w']+", question.lower()))
+    in_q = _names(prev_q, nlp, values)
+    new_in_a = [n for n in _names(prev_a.split("\n")[0], nlp, values)[:6] if n not in in_q and n not in question]
     context = [n for n in (new_in_a[:3] + in_q[:3]) if n not in question]
     if not context:
         context = [w for w in re.findall(r"[A-Za-z]{5,}", prev_q)][:4]
