@@ -1,22 +1,24 @@
 """Follow-ups into standalone questions.
 
 A question that leans on the conversation (a pronoun, "that company", or a few words naming
-nothing) has its pronouns replaced by what the previous turn named (spaCy entities and noun
-phrases; the previous answer's new names first, since the answer to "which company" is the
-company). When no pronoun can be resolved, the previous turn's names are appended instead.
-The LLM rewrites only when the previous turn names nothing, and its rewrite must pass
-sanity checks.
+nothing) is rewritten by the LLM when there is one; its rewrite must pass sanity checks and
+resolve something. Otherwise rules replace its pronouns with what the previous turn named
+(spaCy entities and noun phrases; the previous answer's new names first, since the answer to
+"which company" is the company), and when no pronoun can be resolved, the previous turn's
+names are appended instead.
 """
 from __future__ import annotations
 
+import logging
 import re
 
 from . import facts
-from .english import ANAPHORA, DEMONSTRATIVES, POINTS_TO_TIME, POSSESSIVES, PRONOUN_GROUP
-from .llm import LLM, complete
+from .english import ANAPHORA, DEMONSTRATIVES, POINTS_TO_TIME, POSSESSIVES, PRONOUN_GROUP, WH_WORDS
+from .llm import LLM, aside
 from .nlp import VALUE_LABELS
 from .prompts import CONDENSE_SYSTEM, CONDENSE_USER
 
+log = logging.getLogger(__name__)
 History = list[tuple[str, str]]
 _CITATION = re.compile(r"\[\d+\]")
 _ELLIPSIS_WORDS = 4     # "How many jobs?", "And the date?": too short to stand alone
@@ -156,23 +158,33 @@ def _rule_condense(question: str, history: History, nlp=None) -> str:
 
 
 def llm_condense(question: str, history: History, llm: LLM) -> str | None:
+    """The LLM's standalone rewrite; None when it fails the sanity checks or resolves nothing
+    (it kept the question's words, "Which areas would it cover?" as "What areas would it cover?")."""
     turns = "\n".join(f"User: {q}\nAssistant: {_CITATION.sub('', a)[:400]}" for q, a in history[-3:])
-    out = complete(llm, [{"role": "system", "content": CONDENSE_SYSTEM},
-                         {"role": "user", "content": CONDENSE_USER.format(history=turns, question=question)}],
-                   max_tokens=60, stop=["\n"]).strip().strip('"')
+    out = aside(llm, [{"role": "system", "content": CONDENSE_SYSTEM},
+                      {"role": "user", "content": CONDENSE_USER.format(history=turns, question=question)}],
+                max_tokens=60, stop=["\n"]).strip().strip('"')
     if not out or len(out) > 3 * len(question) + 200 or not out.endswith("?"):
+        return None
+    asked = set(re.findall(r"[\w']+", question.lower()))
+    if not set(re.findall(r"[\w']+", out.lower())) - asked - WH_WORDS:
         return None
     return out
 
 
 def condense(question: str, history: History | None, llm: LLM | None = None, nlp=None) -> str:
-    """Rules first (deterministic, instant, and right on every golden follow-up); the LLM
-    only when the previous turn names nothing the rules can carry over."""
+    """The LLM first when there is one: it reads what a pronoun stands for where the rules take
+    the previous turn's first name ("When was it signed?" after "What is the Trinity House
+    Agreement?" is about the agreement, not the MOD the answer also names). The rules when
+    there is no LLM, when it fails, or when its rewrite resolves nothing."""
     if not history or not needs_context(question, nlp):
         return question
-    if _names(history[-1][0]) or _names(history[-1][1]) or llm is None:
-        return _rule_condense(question, history, nlp)
-    try:
-        return llm_condense(question, history, llm) or _rule_condense(question, history, nlp)
-    except Exception:  # a failing LLM must not fail the question
-        return _rule_condense(question, history, nlp)
+    if llm is not None:
+        try:
+            rewritten = llm_condense(question, history, llm)
+        except Exception:  # a failing LLM must not fail the question
+            log.warning("the LLM could not rewrite the follow-up; resolving it by rule", exc_info=True)
+            rewritten = None
+        if rewritten:
+            return rewritten
+    return _rule_condense(question, history, nlp)

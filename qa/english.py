@@ -10,6 +10,8 @@ DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 
 # A follow-up question that holds one of these leans on the conversation.
 ANAPHORA = frozenset(PRONOUN_GROUP) | DEMONSTRATIVES | {"there", "then", "same", "other"}
+# Question words (a rewrite that only swaps "which" for "what" says nothing new).
+WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 # A follow-up that holds one of these points back to a time the conversation named.
 POINTS_TO_TIME = frozenset({"then"})
 # An article sentence that holds one of these names its referent in the sentence before.

@@ -1,6 +1,10 @@
 """Follow-ups made standalone (qa/condense.py), with the real spaCy model."""
+import pytest
+
 from qa.condense import condense
+from qa.llm import ScriptedLLM, aside
 from qa.nlp import shared_nlp
+from qa.prompts import ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
 
 GROUP = [("Which group of defence ministers met on 12 March?",
           "The E5 defence ministers met on 12 March, where broader industrial collaboration was discussed.")]
@@ -21,3 +25,51 @@ def test_follow_up_without_a_resolvable_pronoun_is_answered(seeded_pipeline):
     assert a.answered, a.display()
     assert "Italy" in a.text and "Spain" in a.text
     assert any("Italy" in c.quote for c in a.citations)
+
+
+TREATY = [("What is the Trinity House Agreement?",
+           "The Trinity House Agreement includes a commitment to develop a new long-range missile, "
+           "which the MOD says will be more precise [1].")]
+
+
+def test_a_rewrite_that_resolves_nothing_falls_back_to_the_rules():
+    # The LLM only swapped "Which" for "What": the rules' reading is used instead.
+    llm = ScriptedLLM("What countries are in it?")
+    assert condense("Which countries are in it?", GROUP, llm, shared_nlp()) == "Which countries are in it (E5)?"
+    assert len(llm.calls) == 1
+
+
+def test_a_failing_llm_falls_back_to_the_rules():
+    class Broken(ScriptedLLM):
+        def stream(self, *args, **kwargs):
+            raise RuntimeError("the server went away")
+            yield
+
+    assert condense("Which countries are in it?", GROUP, Broken(""), shared_nlp()) == "Which countries are in it (E5)?"
+
+
+@pytest.mark.slow
+def test_the_llm_reads_what_it_stands_for(real_llm):
+    # The rules take the answer's first new name ("When was MOD signed?").
+    out = condense("When was it signed?", TREATY, real_llm, shared_nlp())
+    assert "Trinity House Agreement" in out and "MOD" not in out
+
+
+@pytest.mark.slow
+def test_a_rewrite_aside_leaves_the_evaluated_prompt(real_llm):
+    """The follow-up's rewrite must not evict the answer prompt llama.cpp keeps evaluated. A
+    reading on a kept prompt evaluates its last token alone, which gives slightly other logits
+    than evaluating the whole prompt (0.955 vs 0.960 here): so after `aside` the reading must
+    equal a reading on the kept prompt, not a fresh one."""
+    messages = [{"role": "system", "content": ANSWER_SYSTEM},
+                {"role": "user", "content": ANSWER_USER.format(quotes="[1] The factory opens in 2027.",
+                                                               question="Who owns the factory?")}]
+    llama = real_llm._load()._model
+    llama.reset()
+    fresh = real_llm.opening_probability(messages, NOT_FOUND)
+    kept = real_llm.opening_probability(messages, NOT_FOUND)
+    held = llama.input_ids[:llama.n_tokens].copy()
+    aside(real_llm, [{"role": "user", "content": "Say hello to the reader in French, at length."}], max_tokens=40)
+    assert list(llama.input_ids[:llama.n_tokens]) == list(held)
+    assert real_llm.opening_probability(messages, NOT_FOUND) == pytest.approx(kept, abs=1e-9)
+    assert fresh > 0.5 and abs(fresh - kept) > 1e-6   # the two readings can be told apart
