@@ -174,12 +174,13 @@ def llm_condense(question: str, history: History, llm: LLM) -> str | None:
 
 def condense(question: str, history: History | None, llm: LLM | None = None, nlp=None) -> str:
     """The LLM first when there is one: it reads what a pronoun stands for where the rules take
-    the previous turn's first name ("When was it signed?" after "What is the Trinity House
-    Agreement?" is about the agreement, not the MOD the answer also names). The rules when
-    there is no LLM, when it fails, or when its rewrite resolves nothing."""
+    the previous turn's first name ("When was it signed?" after "What is the Kyoto Protocol?"
+    is about the protocol, not a ministry the answer also names). The rules when
+    there is no LLM, when it fails, or when its rewrite resolves nothing, and when it is
+    writing or has answers waiting: a follow-up's quotes never wait behind other answers."""
     if not history or not needs_context(question, nlp):
         return question
-    if llm is not None:
+    if llm is not None and not getattr(llm, "queued", lambda: 0)():
         try:
             rewritten = llm_condense(question, history, llm)
         except Exception:  # a failing LLM must not fail the question

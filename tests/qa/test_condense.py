@@ -73,3 +73,15 @@ def test_a_rewrite_aside_leaves_the_evaluated_prompt(real_llm):
     assert list(llama.input_ids[:llama.n_tokens]) == list(held)
     assert real_llm.opening_probability(messages, NOT_FOUND) == pytest.approx(kept, abs=1e-9)
     assert fresh > 0.5 and abs(fresh - kept) > 1e-6   # the two readings can be told apart
+
+
+def test_a_busy_llm_is_not_waited_for():
+    # Another answer is being written: the rules answer at once.
+    class Busy(ScriptedLLM):
+        def queued(self):
+            return 1
+
+    llm = Busy("When was the Trinity House Agreement signed?")
+    by_rule = condense("When was it signed?", TREATY, None, shared_nlp())
+    assert condense("When was it signed?", TREATY, llm, shared_nlp()) == by_rule
+    assert llm.calls == []
