@@ -14,7 +14,7 @@ import re
 
 from . import facts
 from .english import ANAPHORA, DEMONSTRATIVES, POINTS_TO_TIME, POSSESSIVES, PRONOUN_GROUP, WH_WORDS
-from .llm import LLM, aside
+from .llm import LLM, aside, queued
 from .nlp import VALUE_LABELS
 from .prompts import CONDENSE_SYSTEM, CONDENSE_USER
 
@@ -180,7 +180,7 @@ def condense(question: str, history: History | None, llm: LLM | None = None, nlp
     writing or has answers waiting: a follow-up's quotes never wait behind other answers."""
     if not history or not needs_context(question, nlp):
         return question
-    if llm is not None and not getattr(llm, "queued", lambda: 0)():
+    if llm is not None and not queued(llm):
         try:
             rewritten = llm_condense(question, history, llm)
         except Exception:  # a failing LLM must not fail the question

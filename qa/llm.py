@@ -54,6 +54,13 @@ def opens_reply(piece: str, reply: str) -> bool:
     return bool(piece) and reply.startswith(piece) and len(piece) >= (len(first.group(0)) if first else 1)
 
 
+def queued(llm: LLM) -> int:
+    """How many answers the backend is writing or has waiting (`LocalLlama.queued`); 0 when it
+    cannot tell."""
+    count = getattr(llm, "queued", None)
+    return count() if count is not None else 0
+
+
 def turn(llm: LLM):
     """A context manager giving the LLM for one answer's reading and writing together
     (`LocalLlama.turn`); for a backend without turns, the LLM itself."""

@@ -30,7 +30,7 @@ from .evidence import Evidence, gather
 from .nlp import NLP, shared_nlp
 from .readings import READ_NOW, Readings, ReadingStore, read_articles, unread
 from .question import HeadTyper, Question, analyse
-from .llm import LLM, LLMUnavailable, make_llm, opening_probability, turn
+from .llm import LLM, LLMUnavailable, make_llm, opening_probability, queued, turn
 from .modes import Mode, ModeChoice, fallback_note, resolve_mode
 from .retrieve import HybridRetriever
 from .settings import MAX_QUESTION_CHARS, QASettings
@@ -303,7 +303,7 @@ class Pipeline:
                 draft = (compose.check_verbatim(compose.extractive(ev, **base), self.store) if ev.answerable
                          else compose.abstain(ev, **base))
                 t["draft"] = time.perf_counter() - t0
-                yield Draft(draft, ahead=getattr(llm, "queued", lambda: 0)())
+                yield Draft(draft, ahead=queued(llm))
             # The model's reading and its answer in one turn: no other request's prompt is
             # evaluated between them, so the answer continues from the prompt the reading left.
             with turn(llm) as held:
