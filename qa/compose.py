@@ -4,6 +4,7 @@ Citations are numbered from 1 in order of first use in the answer text.
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Callable, Iterator
 
@@ -11,7 +12,10 @@ from .evidence import Evidence, Quote
 from .llm import LLM
 from .prompts import ABSTAIN_TEXT, ANSWER_OPEN_SYSTEM, ANSWER_SYSTEM, ANSWER_USER, NOT_FOUND
 from .types import Answer, Citation, Conflict, ConflictSide, Partial
-from .verify import MARKER, misses_answer, split_answer, verify
+from .verify import MARKER, misses_answer, split_answer, verify, without_repeats
+
+# A sentence that ends inside a quotation ('… "we will."'): no full stop is added after it.
+QUOTATION_ENDS = re.compile(r"[.!?][\"”’']$")
 
 
 def _citation(n: int, q: Quote) -> Citation:
@@ -74,6 +78,8 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
     qvecs = vectors.get([(q.source, q.start, q.end) for q in quotes], [q.text for q in quotes])
     svecs = vectors.embedder.encode([s.text for s in sentences])
     kept = verify(sentences, [q.text for q in quotes], svecs @ qvecs.T, base["standalone_question"])
+    unsupported = len(sentences) - len(kept)
+    kept = without_repeats(kept)
     if not kept:
         fallback = extractive(ev, **base)
         fallback.notes.append("the generated answer was not supported by the quotes; showing the quotes instead")
@@ -81,10 +87,13 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
     order: dict[int, int] = {}
     parts = []
     for text, idxs in kept:
-        nums = [order.setdefault(j, len(order) + 1) for j in idxs]
+        marks = "".join(f" [{order.setdefault(j, len(order) + 1)}]" for j in idxs)
+        if QUOTATION_ENDS.search(text):   # '… he said, "we will."': the marks follow the closing quote
+            parts.append(text + marks)
+            continue
         end = text[-1] if text[-1] in ".!?" else ""
         body = text[:-1] if end else text
-        parts.append(body + "".join(f" [{n}]" for n in nums) + (end or "."))
+        parts.append(body + marks + (end or "."))
     if ev.question.open:
         # An account draws on every passage evidence chose for it: one the model wrote nothing
         # from (a small model often writes one sentence from three quotes) is given verbatim.
@@ -102,10 +111,9 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
         fallback = extractive(ev, **base)
         fallback.notes.append(f"{missing}; showing the best quotes instead")
         return fallback
-    dropped = len(sentences) - len(kept)
     answer = Answer(text=text, answered=True, citations=cites, **base)
-    if dropped:
-        answer.notes.append(f"{dropped} unsupported sentence(s) removed")
+    if unsupported:
+        answer.notes.append(f"{unsupported} unsupported sentence(s) removed")
     return answer
 
 

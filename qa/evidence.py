@@ -198,7 +198,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     if question.summary:
         best = _with_lead(best, views[best[0].source], qvec, vectors, known)
     if question.open:
-        best = [_with_follow_on(q, views[q.source]) for q in best]
+        best = _with_follow_ons(best, views)
     rest = [q for q in quotes if not _overlaps(q, best)]
     shown = best + _distinct(rest, max(0, n_quotes - len(best)))
     feats = features_for(question, quotes[0], quotes, views, keywords)
@@ -336,6 +336,16 @@ def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
     return Quote(q.source, q.title, q.published, view.text[q.start:e], q.start, e, sim=q.sim, fit=q.fit,
                  score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i,
                  align=q.align)
+
+
+def _with_follow_ons(best: list[Quote], views: dict[str, ArticleView]) -> list[Quote]:
+    """Each of an account's passages with its follow-on (see _with_follow_on), unless that
+    sentence is already in another of them: an account quotes a sentence once."""
+    out: list[Quote] = []
+    for k, q in enumerate(best):
+        joined = _with_follow_on(q, views[q.source])
+        out.append(q if _overlaps(joined, out + best[k + 1:]) else joined)
+    return out
 
 
 def features_for(question: Question, top: Quote | None, quotes: list[Quote], views: dict[str, ArticleView],

@@ -102,6 +102,19 @@ _SAYS_NOTHING = set(tokenize(" ".join(facts.FUNCTION) + " said say says accordin
                              "mentioned report reported quote quotes answer question"))
 
 
+def without_repeats(kept: list[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """The kept sentences less those that say nothing the answer has not said already (a small
+    model sometimes writes a sentence twice in other words: "X said …" then "So did X, who said …")."""
+    out, said = [], set()
+    for text, idxs in kept:
+        words = set(tokenize(MARKER.sub("", text))) - _SAYS_NOTHING
+        if out and words <= said:
+            continue
+        out.append((text, idxs))
+        said |= words
+    return out
+
+
 def _gives(value: str, low_answer: str) -> bool:
     """The answer states `value`: its numbers ("more than 400" → "400"), or its words, or a
     name's last word ("Okafor" for "Ada Okafor")."""

@@ -176,3 +176,39 @@ def test_a_value_from_any_cited_quote_answers_a_factoid(summit):
                                dict(question=question, standalone_question=question, mode="generative"))
     assert answer.answered and not answer.notes, answer.notes
     assert [c.quote for c in answer.citations] == [q.text]
+
+
+def test_an_account_quotes_a_sentence_once():
+    """Two passages of an account, the second going on from the first ("It will …"): the first is
+    not extended over the second (it was, and the answer printed that sentence twice)."""
+    from index.text import sentence_spans
+    from qa.articles import ArticleView
+    from qa.evidence import Quote, _with_follow_ons
+
+    text = ("The council approved the new tram line on Monday. It will run from the station to the "
+            "hospital. Work on the depot starts in May. It will house twelve trams.")
+    spans = sentence_spans(text)
+    view = ArticleView("tram.txt", "Tram", None, text, spans, nlp=None)
+
+    def quote(i: int) -> Quote:
+        return Quote("tram.txt", "Tram", None, view.sentence(i), *spans[i], article_text=text, sentence=i)
+
+    first, second, third = _with_follow_ons([quote(0), quote(1), quote(2)], {"tram.txt": view})
+    assert [first.text, second.text] == [view.sentence(0), view.sentence(1)]       # each once
+    assert third.text == text[spans[2][0]:spans[3][1]]      # no other passage holds its follow-on
+    assert third.text.endswith("twelve trams.")
+
+
+def test_a_sentence_ending_in_a_quotation_gets_its_mark_after_the_closing_quote(pipe):
+    from qa import compose
+
+    question = "What did Ruth Adler say about the water-sharing deal?"
+    ev = pipe.evidence(question)
+    n = next(j for j, q in enumerate(ev.quotes) if "feud" in q.text) + 1
+    raw = f'Mayor Ruth Adler said the water-sharing deal would "end a feud that had lasted a generation." [{n}]'
+    answer = compose._verified(raw, ev, pipe.vectors, dict(question=question, standalone_question=question,
+                                                           mode="generative"))
+    assert answer.answered
+    assert answer.text.startswith('Mayor Ruth Adler said the water-sharing deal would "end a feud that had '
+                                  'lasted a generation." [1]')
+    assert '." [1].' not in answer.text

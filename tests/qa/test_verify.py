@@ -35,6 +35,16 @@ def test_fabricated_number_is_removed(seeded_settings):
     assert any("unsupported" in n for n in answer.notes)
 
 
+def test_a_sentence_said_twice_is_written_once(seeded_settings):
+    """A small model sometimes says the same thing twice in other words; the answer says it once.
+    A second sentence that does add something stays."""
+    answer, _ = _ask(seeded_settings, "The factory will support 400 jobs [1]. So will it, supporting 400 jobs [1].")
+    assert answer.answered and answer.text == "The factory will support 400 jobs [1]."
+    assert not answer.notes                          # nothing unsupported was removed
+    answer, _ = _ask(seeded_settings, "The factory will support 400 jobs [1]. It will make artillery barrels [1].")
+    assert answer.text.count("[1]") == 2
+
+
 def test_wrong_marker_is_reattributed(seeded_settings):
     def reply(messages):
         quotes = [l for l in messages[-1]["content"].splitlines() if l.startswith("[")]
