@@ -25,16 +25,18 @@ _ELLIPSIS_WORDS = 4     # "How many jobs?", "And the date?": too short to stand 
 
 
 def needs_context(question: str, nlp=None) -> bool:
-    """A pronoun or demonstrative pointing back, or an elliptical question naming nothing."""
+    """A pronoun or demonstrative pointing back, an elliptical question naming nothing, or one
+    naming nothing that asks about "the" something ("Where will the fight take place?": which
+    fight is the conversation's)."""
     words = re.findall(r"[\w']+", question.lower())
     if any(w in ANAPHORA for w in words):
         return True
-    if len(words) <= _ELLIPSIS_WORDS:
-        if nlp is None:
-            return not any(w[:1].isupper() for w in question.split()[1:])
-        doc = nlp.parse(question)
-        return not any(t.pos_ == "PROPN" for t in doc) and not doc.ents
-    return False
+    if nlp is None:
+        return len(words) <= _ELLIPSIS_WORDS and not any(w[:1].isupper() for w in question.split()[1:])
+    doc = nlp.parse(question)
+    if any(t.pos_ == "PROPN" for t in doc) or doc.ents:
+        return False
+    return len(words) <= _ELLIPSIS_WORDS or any(t.lower_ == "the" and t.dep_ == "det" for t in doc)
 
 
 def _names(text: str, nlp=None, values: bool = True) -> list[str]:

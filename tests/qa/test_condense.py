@@ -27,6 +27,45 @@ def test_follow_up_without_a_resolvable_pronoun_is_answered(seeded_pipeline):
     assert any("Italy" in c.quote for c in a.citations)
 
 
+FIGHT = [("Who will Ivan Petrov fight?", "Marco Silva will fight Ivan Petrov [1].")]
+
+
+@pytest.mark.parametrize("question, leans", [
+    ("Where will the fight take place?", True),          # names nothing: which fight is the conversation's
+    ("How many tickets?", True),                          # elliptical
+    ("Where will the Petrov fight take place?", False),   # names what it asks about
+    ("What is the capital of France?", False),
+    ("Why do people watch boxing matches?", False),       # asks about nothing in particular
+])
+def test_a_question_naming_nothing_leans_on_the_conversation(question, leans):
+    from qa.condense import needs_context
+
+    assert needs_context(question, shared_nlp()) is leans
+
+
+BOUTS = {"silva.txt": "Silva and Petrov agree terms\n\nMarco Silva will fight Ivan Petrov in Lisbon on 3 June, "
+                      "the promoters said on Monday. Tickets go on sale next week.\n",
+         "berg.txt": "Berg to meet Holt\n\nAnna Berg will fight Lena Holt in Oslo on 9 July, her trainer said. "
+                     "It will be Berg's first fight in two years.\n"}
+
+
+def test_the_fight_is_the_one_the_conversation_is_about(tmp_path, embedder):
+    from index import IndexSettings, build_index
+    from qa import QASettings
+    from qa.pipeline import Pipeline
+
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    for name, text in BOUTS.items():
+        (folder / name).write_text(text)
+    settings = QASettings(index=IndexSettings(home=tmp_path / "d"), mode="extractive")
+    build_index([folder], settings=settings.index, embedder=embedder)
+    pipe = Pipeline(settings, embedder=embedder)
+    a = pipe.ask("Where will the fight take place?", history=FIGHT)
+    assert "Petrov" in a.standalone_question or "Silva" in a.standalone_question
+    assert a.answered and "Lisbon" in a.text and all(c.source == "silva.txt" for c in a.citations), a.display()
+
+
 TREATY = [("What is the Trinity House Agreement?",
            "The Trinity House Agreement includes a commitment to develop a new long-range missile, "
            "which the MOD says will be more precise [1].")]
