@@ -4,7 +4,8 @@ backends are LlamaIndex LLMs (`.llamaindex` gives the object, to reuse in an app
 - `LocalLlama`: a GGUF through LlamaIndex's `LlamaCPP` (llama-cpp-python; Qwen's ChatML
   prompt), loaded once per process and shared; calls are serialised because one llama
   context serves one request at a time. llama.cpp keeps the KV cache of the previous prompt,
-  so the fixed system prompt is evaluated once and reused (prefix reuse).
+  so the fixed system prompt is evaluated once and reused (prefix reuse); the state right after
+  each system prompt is kept too, so switching prompts does not evaluate one again (`_resume`).
 - `OpenAICompatible`: LlamaIndex's `OpenAILike`, for any /v1/chat/completions server
   (llama-cpp-python's server, Ollama, vLLM).
 - `ScriptedLLM`: deterministic replies, for tests of what happens *after* the LLM.
@@ -15,6 +16,7 @@ import atexit
 import logging
 import re
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -80,6 +82,8 @@ def aside(llm: LLM, messages: Messages, max_tokens: int = 160, stop: list[str] |
 
 
 IM_END = "<|im_end|>"
+CHATML_REPLY = "<|im_start|>assistant\n"   # what a ChatML prompt ends on: the reply starts after it
+SYSTEM_STATES = 4   # system prompts kept evaluated: the answer, the open answer, the follow-up rewrite
 
 
 def _message(role: str, content: str) -> ChatMessage:
@@ -89,7 +93,7 @@ def _message(role: str, content: str) -> ChatMessage:
 def chatml(messages) -> str:
     """Qwen's chat prompt (ChatML), as llama-cpp-python's "chatml" chat format writes it."""
     turns = "".join(f"<|im_start|>{m.role.value}\n{m.content}{IM_END}\n" for m in messages)
-    return turns + "<|im_start|>assistant\n"
+    return turns + CHATML_REPLY
 
 
 class LocalLlama:
@@ -101,6 +105,9 @@ class LocalLlama:
         self._lock = threading.Lock()
         self._queue = 0                 # answers writing or waiting for the model
         self._queue_lock = threading.Lock()
+        # llama.cpp's state right after each system prompt it evaluated, most recent last
+        # (see _resume): ~30 KB a token, a few MB each.
+        self._prefixes: OrderedDict[tuple[int, ...], tuple] = OrderedDict()
 
     def queued(self) -> int:
         """How many answers the model is writing or has waiting (one model serves one at a time)."""
@@ -180,20 +187,54 @@ class LocalLlama:
         with self._waiting(), self._lock:
             return self._read_opening(messages, reply)
 
+    def _prompt_tokens(self, llama, messages: Messages) -> tuple[list[int], int]:
+        """The prompt's tokens, as create_completion tokenizes a prompt for a decoder model (its
+        BOS/EOS by the model's own rule), and how many of them are its system message (0: none)."""
+        def tokens(msgs) -> list[int]:
+            return llama.tokenize(chatml([_message(m["role"], m["content"]) for m in msgs]).encode("utf-8"),
+                                  special=True)
+
+        full = tokens(messages)
+        if not messages or messages[0]["role"] != "system":
+            return full, 0
+        # ChatML: the system turn, then "<|im_start|>assistant\n" (the end chatml adds, cut here).
+        head = tokens(messages[:1])[:-len(llama.tokenize(CHATML_REPLY.encode("utf-8"), add_bos=False, special=True))]
+        return full, (len(head) if full[:len(head)] == head else 0)
+
+    def _resume(self, llama, tokens: list[int], n_system: int) -> None:
+        """Before evaluating a prompt whose first `n_system` tokens are its system message: when
+        the context does not hold them (the last prompt had another system message: an open
+        question after a factoid one, a follow-up's rewrite), put back llama.cpp's state as it
+        was right after evaluating them (~3 ms), or evaluate them and keep that state. The system
+        prompt is otherwise evaluated anew at each switch, ~2 s on two cores."""
+        if not n_system or n_system >= len(tokens):
+            return
+        held = _shared(llama._input_ids, tokens)
+        if held >= n_system:
+            return
+        key = tuple(tokens[:n_system])
+        kept = self._prefixes.get(key)
+        if kept is not None:
+            self._prefixes.move_to_end(key)
+            _restore_state(llama, kept)
+            return
+        if held and not llama._ctx.kv_cache_seq_rm(-1, held, -1):
+            held = 0                    # no partial cache removal: evaluate it all
+            llama.reset()
+        llama.n_tokens = held
+        llama.eval(tokens[held:n_system])
+        self._prefixes[key] = _keep_state(llama)
+        while len(self._prefixes) > SYSTEM_STATES:
+            self._prefixes.popitem(last=False)
+
     def _read_opening(self, messages: Messages, reply: str) -> float | None:
         """The caller holds the model's lock."""
         llama = self._load()._model
-        prompt = chatml([_message(m["role"], m["content"]) for m in messages])
-        # As create_completion tokenizes a prompt for a decoder model (its BOS/EOS by the model's own rule).
-        tokens = llama.tokenize(prompt.encode("utf-8"), special=True)
+        tokens, n_system = self._prompt_tokens(llama, messages)
         if not tokens or len(tokens) >= self.n_ctx:
             return None     # generation reports a prompt too long for the context
-        shared = 0
-        for a, b in zip(llama._input_ids, tokens):
-            if a != b:
-                break
-            shared += 1
-        shared = min(shared, len(tokens) - 1)    # the last token is evaluated again for its logits
+        self._resume(llama, tokens, n_system)
+        shared = min(_shared(llama._input_ids, tokens), len(tokens) - 1)  # the last token is evaluated again for its logits
         if shared and not llama._ctx.kv_cache_seq_rm(-1, shared, -1):
             shared = 0                           # no partial cache removal: evaluate it all, as generate does
             llama.reset()
@@ -226,11 +267,24 @@ class LocalLlama:
     def _write(self, messages: Messages, max_tokens: int, stop: list[str] | None) -> Iterator[str]:
         """The caller holds the model's lock."""
         llm = self._load()
+        tokens, n_system = self._prompt_tokens(llm._model, messages)
+        if len(tokens) < self.n_ctx:    # else generation reports the prompt too long
+            self._resume(llm._model, tokens, n_system)
         # LlamaCPP reads its generation settings from generate_kwargs, not from the call.
         llm.generate_kwargs.update(max_tokens=max_tokens, stop=[IM_END, *(stop or [])])
         for part in llm.stream_chat([_message(m["role"], m["content"]) for m in messages]):
             if part.delta:
                 yield part.delta
+
+
+def _shared(held, tokens: list[int]) -> int:
+    """How many leading tokens the context holds of `tokens`."""
+    n = 0
+    for a, b in zip(held, tokens):
+        if a != b:
+            break
+        n += 1
+    return n
 
 
 def _keep_state(llama) -> tuple:
