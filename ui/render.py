@@ -102,7 +102,7 @@ def render_card(citation) -> str:
     return (f'<a class="sb-card" {_href(citation)} title="Show this quote in the article">'
             f'<div class="sb-card-head"><span class="sb-n">{citation.n}</span>'
             f'<span class="sb-title">{esc(citation.title)}</span>{date_html}</div>'
-            f'<div class="sb-quote">{esc(citation.quote)}</div>'
+            f'<div class="sb-quote">{esc_lines(citation.quote)}</div>'
             f'<div class="sb-src">{esc(citation.source)} · <span class="sb-open">show in article →</span></div></a>')
 
 

@@ -49,6 +49,16 @@ def test_answer_has_linked_markers_and_cards():
         ("a.txt", c1.start, c1.end, 1), ("b.txt", c2.start, c2.end, 2)}
 
 
+def test_a_quote_over_two_paragraphs_stays_one_html_block():
+    """A joined passage may span a paragraph break. A raw blank line in the card would end the
+    chat Markdown renderer's HTML block: the rest of the quote became a paragraph of its own,
+    with the closing quotation mark alone on a line below it."""
+    quote = "The plan was approved.\n\nHowever, the vote was close."
+    out = render.render_answer(Answer(f"{quote} [1]", True, [Citation(1, "a.txt", "T", None, quote, 0, len(quote))]))
+    assert "\n" not in out
+    assert 'class="sb-quote">The plan was approved.<br><br>However, the vote was close.</div>' in out
+
+
 def test_a_marker_carries_a_preview_of_its_source():
     c = cite(1, "Signed in Berlin on 24 July 2024,\nthe declaration was formalised.", title="Berlin <report>")
     out = render.render_answer(Answer("Signed in Berlin [1].", True, [c]))
