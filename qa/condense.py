@@ -1,7 +1,7 @@
 """Follow-ups into standalone questions.
 
-A question that leans on the conversation (a pronoun, "that company", or a few words naming
-nothing) is rewritten by the LLM when there is one; its rewrite must pass sanity checks and
+A question that leans on the conversation (a pronoun, "that company", a few words naming
+nothing, or a question naming nothing that asks about "the" something) is rewritten by the LLM when there is one; its rewrite must pass sanity checks and
 resolve something. Otherwise rules replace its pronouns with what the previous turn named
 (spaCy entities and noun phrases; the previous answer's new names first, since the answer to
 "which company" is the company), and when no pronoun can be resolved, the previous turn's

@@ -155,6 +155,7 @@ class LocalLlama:
             if self._llama is not None:
                 self._llama._model.close()
                 self._llama = None
+                self._prefixes.clear()      # states of the closed context
 
     def warm_up(self) -> None:
         with self._lock:
