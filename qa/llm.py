@@ -90,10 +90,13 @@ def _message(role: str, content: str) -> ChatMessage:
     return ChatMessage(role=role, content=content)
 
 
+def _turns(messages) -> str:
+    return "".join(f"<|im_start|>{m.role.value}\n{m.content}{IM_END}\n" for m in messages)
+
+
 def chatml(messages) -> str:
     """Qwen's chat prompt (ChatML), as llama-cpp-python's "chatml" chat format writes it."""
-    turns = "".join(f"<|im_start|>{m.role.value}\n{m.content}{IM_END}\n" for m in messages)
-    return turns + CHATML_REPLY
+    return _turns(messages) + CHATML_REPLY
 
 
 class LocalLlama:
@@ -191,15 +194,11 @@ class LocalLlama:
     def _prompt_tokens(self, llama, messages: Messages) -> tuple[list[int], int]:
         """The prompt's tokens, as create_completion tokenizes a prompt for a decoder model (its
         BOS/EOS by the model's own rule), and how many of them are its system message (0: none)."""
-        def tokens(msgs) -> list[int]:
-            return llama.tokenize(chatml([_message(m["role"], m["content"]) for m in msgs]).encode("utf-8"),
-                                  special=True)
-
-        full = tokens(messages)
-        if not messages or messages[0]["role"] != "system":
+        msgs = [_message(m["role"], m["content"]) for m in messages]
+        full = llama.tokenize(chatml(msgs).encode("utf-8"), special=True)
+        if not msgs or messages[0]["role"] != "system":
             return full, 0
-        # ChatML: the system turn, then "<|im_start|>assistant\n" (the end chatml adds, cut here).
-        head = tokens(messages[:1])[:-len(llama.tokenize(CHATML_REPLY.encode("utf-8"), add_bos=False, special=True))]
+        head = llama.tokenize(_turns(msgs[:1]).encode("utf-8"), special=True)
         return full, (len(head) if full[:len(head)] == head else 0)
 
     def _resume(self, llama, tokens: list[int], n_system: int) -> None:
@@ -219,11 +218,7 @@ class LocalLlama:
             self._prefixes.move_to_end(key)
             _restore_state(llama, kept)
             return
-        if held and not llama._ctx.kv_cache_seq_rm(-1, held, -1):
-            held = 0                    # no partial cache removal: evaluate it all
-            llama.reset()
-        llama.n_tokens = held
-        llama.eval(tokens[held:n_system])
+        _evaluate(llama, tokens[:n_system], held)
         self._prefixes[key] = _keep_state(llama)
         while len(self._prefixes) > SYSTEM_STATES:
             self._prefixes.popitem(last=False)
@@ -235,12 +230,8 @@ class LocalLlama:
         if not tokens or len(tokens) >= self.n_ctx:
             return None     # generation reports a prompt too long for the context
         self._resume(llama, tokens, n_system)
-        shared = min(_shared(llama._input_ids, tokens), len(tokens) - 1)  # the last token is evaluated again for its logits
-        if shared and not llama._ctx.kv_cache_seq_rm(-1, shared, -1):
-            shared = 0                           # no partial cache removal: evaluate it all, as generate does
-            llama.reset()
-        llama.n_tokens = shared
-        llama.eval(tokens[shared:])
+        # The last token is evaluated again for its logits.
+        _evaluate(llama, tokens, min(_shared(llama._input_ids, tokens), len(tokens) - 1))
         logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),)).astype(np.float64)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
@@ -286,6 +277,15 @@ def _shared(held, tokens: list[int]) -> int:
             break
         n += 1
     return n
+
+
+def _evaluate(llama, tokens: list[int], held: int) -> None:
+    """Evaluate `tokens` after the first `held` of them, which the context holds."""
+    if held and not llama._ctx.kv_cache_seq_rm(-1, held, -1):
+        held = 0                        # no partial cache removal: evaluate it all, as generate does
+        llama.reset()
+    llama.n_tokens = held
+    llama.eval(tokens[held:])
 
 
 def _keep_state(llama) -> tuple:

@@ -107,7 +107,7 @@ def without_repeats(kept: list[tuple[str, list[int]]]) -> list[tuple[str, list[i
     model sometimes writes a sentence twice in other words: "X said …" then "So did X, who said …")."""
     out, said = [], set()
     for text, idxs in kept:
-        words = set(tokenize(MARKER.sub("", text))) - _SAYS_NOTHING
+        words = set(tokenize(text)) - _SAYS_NOTHING     # the kept texts are without markers
         if out and words <= said:
             continue
         out.append((text, idxs))
