@@ -1,8 +1,9 @@
 """Follow-ups into standalone questions.
 
 A question that leans on the conversation (a pronoun, "that company", a few words naming
-nothing, or a question naming nothing that asks about "the" something) is rewritten by the LLM when there is one; its rewrite must pass sanity checks and
-resolve something. Otherwise rules replace its pronouns with what the previous turn named
+nothing, or a question naming nothing that asks about "the" something the last turn spoke of)
+is rewritten by the LLM when there is one; its rewrite must pass sanity checks and resolve
+something. Otherwise rules replace its pronouns with what the previous turn named
 (spaCy entities and noun phrases; the previous answer's new names first, since the answer to
 "which company" is the company), and when no pronoun can be resolved, the previous turn's
 names are appended instead.
@@ -24,10 +25,12 @@ _CITATION = re.compile(r"\[\d+\]")
 _ELLIPSIS_WORDS = 4     # "How many jobs?", "And the date?": too short to stand alone
 
 
-def needs_context(question: str, nlp=None) -> bool:
+def needs_context(question: str, nlp=None, history: History | None = None) -> bool:
     """A pronoun or demonstrative pointing back, an elliptical question naming nothing, or one
-    naming nothing that asks about "the" something ("Where will the fight take place?": which
-    fight is the conversation's)."""
+    naming nothing that asks about "the" something the conversation's last turn spoke of
+    ("Where will the fight take place?" after "Who fights Valuev?": which fight is the
+    conversation's; "What are the death flights?" after a question about a sailor is a new
+    topic). Without `history`, any "the" something counts."""
     words = re.findall(r"[\w']+", question.lower())
     if any(w in ANAPHORA for w in words):
         return True
@@ -36,17 +39,31 @@ def needs_context(question: str, nlp=None) -> bool:
     doc = nlp.parse(question)
     if any(t.pos_ == "PROPN" for t in doc) or doc.ents:
         return False
-    return len(words) <= _ELLIPSIS_WORDS or any(t.lower_ == "the" and t.dep_ == "det" for t in doc)
+    if len(words) <= _ELLIPSIS_WORDS:
+        return True
+    definite = {t.head.lemma_.lower() for t in doc if t.lower_ == "the" and t.dep_ == "det"}
+    if not definite or not history:
+        return bool(definite)
+    prev_q, prev_a = history[-1]
+    said = nlp.parse(_CITATION.sub("", prev_q + "\n" + prev_a.split("\n")[0]))
+    return bool(definite & {t.lemma_.lower() for t in said})
 
 
 def _names(text: str, nlp=None, values: bool = True) -> list[str]:
-    """Capitalised phrases of a turn; without `values`, not those inside a date, time or amount
-    as spaCy reads it ("March" of "on 12 March" names no thing a pronoun could stand for)."""
+    """Capitalised phrases of a turn, but not a word capitalised only because it opens a sentence;
+    without `values`, not those inside a date, time or amount as spaCy reads it ("March" of "on
+    12 March" names no thing a pronoun could stand for)."""
     text = _CITATION.sub("", text)
     found = [n for n in dict.fromkeys(facts.names(text)) if n.lower() not in {"the", "i"}]
-    if values or nlp is None:
+    if nlp is None:
         return found
-    spans = [(e.start_char, e.end_char) for e in nlp.parse(text).ents if e.label_ in VALUE_LABELS]
+    doc = nlp.parse(text)
+    # A capitalised word only because it opens a sentence ("Summarise the story…") names nothing.
+    openers = {t.text for t in doc if t.is_sent_start and t.pos_ != "PROPN" and not t.ent_type_}
+    found = [n for n in found if n not in openers]
+    if values:
+        return found
+    spans = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in VALUE_LABELS]
     def in_value(name: str) -> bool:
         at = [m.start() for m in re.finditer(re.escape(name), text)]
         return bool(at) and all(any(s <= a and a + len(name) <= e for s, e in spans) for a in at)
@@ -180,7 +197,7 @@ def condense(question: str, history: History | None, llm: LLM | None = None, nlp
     is about the protocol, not a ministry the answer also names). The rules when
     there is no LLM, when it fails, or when its rewrite resolves nothing, and when it is
     writing or has answers waiting: a follow-up's quotes never wait behind other answers."""
-    if not history or not needs_context(question, nlp):
+    if not history or not needs_context(question, nlp, history):
         return question
     if llm is not None and not queued(llm):
         try:

@@ -43,27 +43,57 @@ def test_a_question_naming_nothing_leans_on_the_conversation(question, leans):
     assert needs_context(question, shared_nlp()) is leans
 
 
+@pytest.mark.parametrize("question, leans", [
+    ("Where will the fight take place?", True),     # the last turn spoke of fighting
+    ("What are the death flights?", False),         # a new topic: nothing of the last turn
+    ("Who was blamed for the violence?", False),
+])
+def test_the_something_leans_on_the_conversation_only_when_the_last_turn_spoke_of_it(question, leans):
+    from qa.condense import needs_context
+
+    assert needs_context(question, shared_nlp(), FIGHT) is leans
+
+
+def test_a_word_capitalised_only_because_it_opens_a_sentence_is_not_carried_as_a_name():
+    history = [("Summarise the story about the polo horses.",
+                "Fourteen horses dropped dead near West Palm Beach, Florida [1].")]
+    out = condense("What killed the polo horses?", history, None, shared_nlp())
+    assert "West Palm Beach" in out and "Summarise" not in out
+
+
 BOUTS = {"silva.txt": "Silva and Petrov agree terms\n\nMarco Silva will fight Ivan Petrov in Lisbon on 3 June, "
                       "the promoters said on Monday. Tickets go on sale next week.\n",
          "berg.txt": "Berg to meet Holt\n\nAnna Berg will fight Lena Holt in Oslo on 9 July, her trainer said. "
-                     "It will be Berg's first fight in two years.\n"}
+                     "It will be Berg's first fight in two years. The trainer said the arena was already sold out.\n"}
 
 
-def test_the_fight_is_the_one_the_conversation_is_about(tmp_path, embedder):
+@pytest.fixture(scope="module")
+def bouts(tmp_path_factory, embedder):
+    """A pipeline over two test-written stories about two fights."""
     from index import IndexSettings, build_index
     from qa import QASettings
     from qa.pipeline import Pipeline
 
-    folder = tmp_path / "arts"
+    root = tmp_path_factory.mktemp("bouts")
+    folder = root / "arts"
     folder.mkdir()
     for name, text in BOUTS.items():
         (folder / name).write_text(text)
-    settings = QASettings(index=IndexSettings(home=tmp_path / "d"), mode="extractive")
+    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
     build_index([folder], settings=settings.index, embedder=embedder)
-    pipe = Pipeline(settings, embedder=embedder)
-    a = pipe.ask("Where will the fight take place?", history=FIGHT)
+    return Pipeline(settings, embedder=embedder)
+
+
+def test_the_fight_is_the_one_the_conversation_is_about(bouts):
+    a = bouts.ask("Where will the fight take place?", history=FIGHT)
     assert "Petrov" in a.standalone_question or "Silva" in a.standalone_question
     assert a.answered and "Lisbon" in a.text and all(c.source == "silva.txt" for c in a.citations), a.display()
+
+
+def test_a_new_topic_in_a_conversation_is_asked_as_it_stands(bouts):
+    a = bouts.ask("What did the trainer say about the arena?", history=FIGHT)
+    assert a.standalone_question == "What did the trainer say about the arena?"
+    assert a.answered and all(c.source == "berg.txt" for c in a.citations), a.display()
 
 
 TREATY = [("What is the Trinity House Agreement?",
