@@ -72,6 +72,8 @@ def values(s: str, kind: str) -> list[str]:
         return numbers(s)
     if kind == "date":
         return dates(s)
+    if kind == "measure":   # an age or a length of time: "more than a decade ago", "110 years"
+        return dates(s) + numbers(s)
     if kind in ("person", "org", "place"):
         return names(s)
     if kind == "frequency":

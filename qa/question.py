@@ -71,6 +71,8 @@ class Question:
             return "amount"
         if ls <= {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}:
             return "count"
+        if ls <= {"DATE", "TIME", "CARDINAL", "QUANTITY"}:   # an age, a length of time: a date or a number
+            return "measure"
         if self.labels[0] == "PERSON":
             return "person"
         if self.labels[0] in ("GPE", "LOC", "FAC"):

@@ -29,6 +29,12 @@ def test_expected_answer_types(ana, question, label):
     assert not q.open
 
 
+@pytest.mark.parametrize("question", ["How old is the tortoise?", "How long did the strike last?"])
+def test_an_age_or_a_length_of_time_is_a_measure(ana, question):
+    # Their labels mix dates and numbers: the answer check looks for either (not for a name).
+    assert ana(question).qtype == "measure"
+
+
 def test_who_questions_accept_organisations_and_groups(ana):
     assert {"PERSON", "ORG", "NORP"} <= set(ana("Who is sending the troops?").labels)
 
