@@ -103,10 +103,8 @@ def _verified(raw: str, ev: Evidence, vectors, base: dict) -> Answer:
     cites = [_citation(n, quotes[j]) for j, n in sorted(order.items(), key=lambda kv: kv[1])]
     text = " ".join(parts)
     # A value of the asked-for type counts from the best quotes or from any quote the answer cites
-    # (the model may rightly answer from a passage ranked below the best, or from the sentence a
-    # quote was joined to).
-    values = [c for q in ev.best for c in q.candidates + q.beside] + \
-        [c for j in order for c in quotes[j].candidates + quotes[j].beside]
+    # (the model may rightly answer from a passage ranked below the best).
+    values = [c for q in ev.best for c in q.candidates] + [c for j in order for c in quotes[j].candidates]
     missing = misses_answer(text, base["standalone_question"], ev.qtype, [q.text for q in ev.best],
                             list(dict.fromkeys(values)))
     if missing:

@@ -78,9 +78,6 @@ class Quote:
     score: float = 0.0
     typed: bool = False
     candidates: tuple[str, ...] = ()
-    # Values of the asked-for type in the neighbour a quote was joined to for the names it leans
-    # on: an answer may give one, but the ranker reads the sentence's own (`candidates`).
-    beside: tuple[str, ...] = ()
     article_text: str = ""
     sentence: int = -1        # index of the quote's last sentence in its article
     joined: bool = False      # extended over a neighbouring sentence
@@ -235,7 +232,6 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
                 and counts_asked(x, question, vectors)]
 
     cands = asked_for(i) if closely and question.labels else []
-    beside: list[Entity] = []
     if question.typed and not cands and prev is not None and leans_back(text):
         # The answer may sit in the sentence the best one leans on.
         pc = asked_for(prev) if closely and q.fit > 0 else []
@@ -250,10 +246,8 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
         ntext = view.sentence(nxt) if nxt is not None else ""
         if ptext and any(refers_to(ptext, n, question) for n in question.entities):
             q = _joined(q, view, prev, i, known, sims, tokens)
-            beside = asked_for(prev) if closely and question.labels else []
         elif ntext and goes_on(ntext) and any(refers_to(ntext, n, question) for n in question.entities):
             q = _joined(q, view, i, nxt, known, sims, tokens)
-            beside = asked_for(nxt) if closely and question.labels else []
     if question.typed and not cands and closely and q.fit > 0 and not q.joined:
         # Or in the sentence after it, when that one leans back on it ("… he said. In fact
         # he made this point during the meeting of …").
@@ -263,7 +257,6 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
             if nc:
                 q, cands = _joined(q, view, i, nxt, known, sims, tokens), nc
     q.candidates = tuple(dict.fromkeys(x.text for x in cands))
-    q.beside = tuple(dict.fromkeys(x.text for x in beside))
     # "The site has not yet been announced" answers "Where will it be?" as well as a place would.
     q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
     q.score = default_score(q, question)
@@ -341,7 +334,7 @@ def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
     if not goes_on(view.text[s:e]):
         return q
     return Quote(q.source, q.title, q.published, view.text[q.start:e], q.start, e, sim=q.sim, fit=q.fit,
-                 score=q.score, typed=q.typed, candidates=q.candidates, beside=q.beside, article_text=view.text, sentence=i,
+                 score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i,
                  align=q.align)
 
 

@@ -95,36 +95,6 @@ def test_answers_that_miss_the_question_are_caught(reply, question, qtype, best,
     assert why in (misses_answer(reply, question, qtype, best) or "")
 
 
-def test_an_age_or_a_length_of_time_is_answered_by_a_date_or_a_number():
-    best = ["The UK stopped making barrels more than a decade ago, and the factory will support 400 jobs."]
-    question = "How long ago did the UK stop making barrels?"
-    assert misses_answer("The UK stopped making barrels more than a decade ago [1].", question, "measure", best) is None
-    assert "gives no measure" in (misses_answer("The UK stopped making barrels at its factory [1].", question,
-                                                "measure", best) or "")
-
-
-def test_an_answer_from_the_sentence_a_quote_was_joined_to_is_an_answer(tmp_path, embedder):
-    """The best passage's sentence names another person; the one it was joined to (for "South
-    Africa", which it leans on) names the scorer, and the model rightly answers with him."""
-    from index import IndexSettings, build_index
-    from qa import QASettings
-
-    folder = tmp_path / "a"
-    folder.mkdir()
-    (folder / "rugby.txt").write_text(
-        "Record for the wing\n\nWing Bryan Habana became South Africa's all-time leading try scorer on Thursday. "
-        "The 28-year-old went over in the first half for his 39th Test try, moving clear of previous record-holder "
-        "Joost van der Westhuizen.\n")
-    (folder / "draw.txt").write_text("Cup draw made\n\nThe draw for the cup was made in Paris on Monday, officials "
-                                     "said. Ireland will meet Wales in the quarter-final.\n")
-    settings = QASettings(index=IndexSettings(home=tmp_path / "d"), mode="generative")
-    build_index([folder], settings=settings.index, embedder=embedder)
-    llm = ScriptedLLM("Bryan Habana scored the most tries for South Africa [1].")
-    answer = Pipeline(settings, embedder=embedder, llm=llm).ask("Who scored the most tries for South Africa?")
-    assert answer.text == "Bryan Habana scored the most tries for South Africa [1].", answer.notes
-    assert not answer.notes
-
-
 def test_an_answer_without_the_typed_candidate_is_caught():
     """With the evidence's NER candidates, a name of another kind ("US") is no answer to "whose"."""
     best = ["Shifting US foreign policy under Donald Trump means Europe must stand on its own feet."]
