@@ -33,9 +33,9 @@ def split_answer(text: str) -> list[Sentence]:
     for s, e in sentence_spans(text):
         part = text[s:e]
         # 'He called it "a world event. " [2] …': the quotation mark a space cut off from the
-        # sentence it closes (that sentence has an odd number of them).
-        stray = re.match(r'\s*["”](?=\s|$)', part)
-        if stray and out and (out[-1].text.count('"') + out[-1].text.count("“")) % 2 == 1:
+        # sentence it closes (that sentence leaves a quotation open).
+        stray = re.match(r'\s*"(?=\s|$)', part)
+        if stray and out and out[-1].text.count('"') % 2:
             out[-1].text += stray.group(0).strip()
             part = part[stray.end():]
         # "Quote one. [1] Quote two. [2]": a marker opening a part closes the previous sentence.

@@ -95,6 +95,14 @@ def test_answers_that_miss_the_question_are_caught(reply, question, qtype, best,
     assert why in (misses_answer(reply, question, qtype, best) or "")
 
 
+def test_an_age_or_a_length_of_time_is_answered_by_a_date_or_a_number():
+    best = ["The UK stopped making barrels more than a decade ago, and the factory will support 400 jobs."]
+    question = "How long ago did the UK stop making barrels?"
+    assert misses_answer("The UK stopped making barrels more than a decade ago [1].", question, "measure", best) is None
+    assert "gives no measure" in (misses_answer("The UK stopped making barrels at its factory [1].", question,
+                                                "measure", best) or "")
+
+
 def test_an_answer_without_the_typed_candidate_is_caught():
     """With the evidence's NER candidates, a name of another kind ("US") is no answer to "whose"."""
     best = ["Shifting US foreign policy under Donald Trump means Europe must stand on its own feet."]
