@@ -58,9 +58,11 @@ def _names(text: str, nlp=None, values: bool = True) -> list[str]:
     if nlp is None:
         return found
     doc = nlp.parse(text)
-    # A capitalised word only because it opens a sentence ("Summarise the story…") names nothing.
+    # A capitalised word only because it opens a sentence ("Summarise the story…", "Compare BBC
+    # reports…") names nothing: it is dropped from the front of the phrase it opens.
     openers = {t.text for t in doc if t.is_sent_start and t.pos_ != "PROPN" and not t.ent_type_}
-    found = [n for n in found if n not in openers]
+    found = list(dict.fromkeys(n.split(" ", 1)[1] if n.split(" ", 1)[0] in openers and " " in n else n
+                               for n in found if n not in openers))
     if values:
         return found
     spans = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in VALUE_LABELS]

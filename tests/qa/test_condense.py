@@ -59,6 +59,9 @@ def test_a_word_capitalised_only_because_it_opens_a_sentence_is_not_carried_as_a
                 "Fourteen horses dropped dead near West Palm Beach, Florida [1].")]
     out = condense("What killed the polo horses?", history, None, shared_nlp())
     assert "West Palm Beach" in out and "Summarise" not in out
+    # Nor when a name follows it.
+    history = [("Compare BBC reports of the fire.", "The fire started at noon, the BBC said [1].")]
+    assert condense("Who put out the fire?", history, None, shared_nlp()) == "Who put out the fire (BBC)?"
 
 
 BOUTS = {"silva.txt": "Silva and Petrov agree terms\n\nMarco Silva will fight Ivan Petrov in Lisbon on 3 June, "
