@@ -27,6 +27,21 @@ def embedder():
     return get_embedder(IndexSettings.from_env())
 
 
+def indexed_pipeline(root: Path, embedder, articles: dict[str, str], **qa_settings):
+    """An extractive pipeline over `articles` (file name: text), indexed for the test under `root`."""
+    from index import IndexSettings, build_index
+    from qa import QASettings
+    from qa.pipeline import Pipeline
+
+    folder = root / "arts"
+    folder.mkdir()
+    for name, text in articles.items():
+        (folder / name).write_text(text)
+    settings = QASettings(index=IndexSettings(home=root / "d"), **{"mode": "extractive", **qa_settings})
+    build_index([folder], settings=settings.index, embedder=embedder)
+    return Pipeline(settings, embedder=embedder)
+
+
 @pytest.fixture(scope="session")
 def seeds_copy(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("seeds")

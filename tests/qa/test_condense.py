@@ -73,18 +73,9 @@ BOUTS = {"silva.txt": "Silva and Petrov agree terms\n\nMarco Silva will fight Iv
 @pytest.fixture(scope="module")
 def bouts(tmp_path_factory, embedder):
     """A pipeline over two test-written stories about two fights."""
-    from index import IndexSettings, build_index
-    from qa import QASettings
-    from qa.pipeline import Pipeline
+    from tests.conftest import indexed_pipeline
 
-    root = tmp_path_factory.mktemp("bouts")
-    folder = root / "arts"
-    folder.mkdir()
-    for name, text in BOUTS.items():
-        (folder / name).write_text(text)
-    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive")
-    build_index([folder], settings=settings.index, embedder=embedder)
-    return Pipeline(settings, embedder=embedder)
+    return indexed_pipeline(tmp_path_factory.mktemp("bouts"), embedder, BOUTS)
 
 
 def test_the_fight_is_the_one_the_conversation_is_about(bouts):

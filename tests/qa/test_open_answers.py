@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from index import IndexSettings, build_index
-from qa import QASettings
 from qa.pipeline import Pipeline
+from tests.conftest import indexed_pipeline
 
 STORY = ("River towns sign water-sharing deal\n"
          "\n"
@@ -27,14 +26,7 @@ OTHER = ("Library reopens after flood repairs\n"
 
 def _indexed(tmp_path_factory, embedder, articles: dict[str, str], n_quotes: int = 2) -> Pipeline:
     """A pipeline over `articles` (file name: text), indexed for the test."""
-    root = tmp_path_factory.mktemp("open")
-    folder = root / "arts"
-    folder.mkdir()
-    for name, text in articles.items():
-        (folder / name).write_text(text)
-    settings = QASettings(index=IndexSettings(home=root / "d"), mode="extractive", n_quotes=n_quotes)
-    build_index([folder], settings=settings.index, embedder=embedder)
-    return Pipeline(settings, embedder=embedder)
+    return indexed_pipeline(tmp_path_factory.mktemp("open"), embedder, articles, n_quotes=n_quotes)
 
 
 @pytest.fixture(scope="module")
