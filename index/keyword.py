@@ -10,6 +10,8 @@ import re
 import threading
 from pathlib import Path
 
+import Stemmer
+
 from .chunking import Chunk
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case words without stop words, folded to a crude singular ('tanks' -> 'tank')."""
+    """Lower-case words without stop words, stemmed ('tanks' -> 'tank')."""
     out = []
     for w in _TOKEN.findall(text.lower().replace("’", "'")):
         if w in _STOP:
@@ -31,20 +33,14 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+_SNOWBALL = Stemmer.Stemmer("english")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _stem(w: str) -> str:
-    """A light suffix folding ('meetings', 'meeting', 'meet' -> 'meet'); the same on both sides."""
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]
-    if len(w) > 5 and w.endswith("ing"):
-        w = w[:-3]
-    elif len(w) > 4 and w.endswith("ed"):
-        w = w[:-2]
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
+    """Snowball's English stemmer, the one bm25s searches with ('died', 'dies', 'die' -> 'die';
+    'meetings', 'meeting' -> 'meet'); the same on both sides."""
+    return _SNOWBALL.stemWord(w)
 
 
 class KeywordIndex:

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from index import IndexSettings, build_index
-from index.keyword import KeywordIndex
+from index.keyword import KeywordIndex, tokenize
 from index.store import open_store
 
 
@@ -25,6 +25,14 @@ def test_search_ranks_chunks_with_the_query_words(store):
     assert "Rheinmetall" in chunks[found[0][0]].text
     assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
     assert store.keywords().search("the of and", 5) == []          # stop words match nothing
+
+
+@pytest.mark.parametrize("words", [("die", "died", "dies"), ("flow", "flows", "flowing"), ("study", "studies"),
+                                   ("rough", "roughly")])
+def test_the_evidence_word_folding_agrees_across_inflections(words):
+    # A question's lemma ("die") must meet the article's word ("died"); 'news' is not a plural.
+    assert len({tuple(tokenize(w)) for w in words}) == 1, [tokenize(w) for w in words]
+    assert tokenize("news") != tokenize("new")
 
 
 def test_sources_filter_and_an_empty_choice(store):
