@@ -5,8 +5,10 @@ nothing, or a question naming nothing that asks about "the" something the last t
 is rewritten by the LLM when there is one; its rewrite must pass sanity checks and resolve
 something. Otherwise rules replace its pronouns with what the previous turn named
 (spaCy entities and noun phrases; the previous answer's new names first, since the answer to
-"which company" is the company), and when no pronoun can be resolved, the previous turn's
-names are appended instead.
+"which company" is the company, but for "he" and "she" the person the last question was about
+unless it asked who), never with a name the question itself gives; and when no pronoun can be
+resolved, the previous turn's names are appended instead. A last question that leaned on the
+turn before is resolved first, so a thread of pronouns keeps its referent.
 """
 from __future__ import annotations
 
@@ -32,15 +34,19 @@ def needs_context(question: str, nlp=None, history: History | None = None) -> bo
     conversation's; "What are the death flights?" after a question about a sailor is a new
     topic). Without `history`, any "the" something counts."""
     words = re.findall(r"[\w']+", question.lower())
-    if any(w in ANAPHORA for w in words):
-        return True
     if nlp is None:
-        return len(words) <= _ELLIPSIS_WORDS and not any(w[:1].isupper() for w in question.split()[1:])
+        return any(w in ANAPHORA for w in words) or (
+            len(words) <= _ELLIPSIS_WORDS and not any(w[:1].isupper() for w in question.split()[1:]))
     doc = nlp.parse(question)
+    # "this year", "that night": a demonstrative inside a date or time points at the calendar.
+    if any(t.lower_ in ANAPHORA and t.ent_type_ not in ("DATE", "TIME") for t in doc):
+        return True
     if any(t.pos_ == "PROPN" for t in doc) or doc.ents:
         return False
     if len(words) <= _ELLIPSIS_WORDS:
-        return True
+        # "How many tickets?", "Who won?", "And the date?" are elliptical; "What were people
+        # throwing?" (a verb and a noun) is short but whole.
+        return not (any(t.pos_ == "VERB" for t in doc) and any(t.pos_ == "NOUN" for t in doc))
     definite = {t.head.lemma_.lower() for t in doc if t.lower_ == "the" and t.dep_ == "det"}
     if not definite or not history:
         return bool(definite)
@@ -85,7 +91,10 @@ def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
             continue
         phrase, is_name = ent.text, True
         root = ent.root
-        if root.dep_ in ("compound", "amod", "poss", "nmod") and not (ent.start <= root.head.i < ent.end):
+        # A person is a referent of its own even when modifying a noun ("she" in a follow-up to
+        # "Natalie Cole's search" is Natalie Cole).
+        if root.dep_ in ("compound", "amod", "poss", "nmod") and not (ent.start <= root.head.i < ent.end) \
+                and ent.label_ != "PERSON":
             if root.head.pos_ != "NOUN":
                 continue
             chunk = next((ch for ch in chunks if ch.start <= ent.start and ent.end <= ch.end), None)
@@ -93,7 +102,7 @@ def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
                 continue
             words = [t for t in chunk if t.pos_ != "DET"]
             phrase, is_name = (doc[words[0].i:chunk.end].text if words else chunk.text), False
-        out.append((ent.start, phrase.strip(), ent.label_, is_name))
+        out.append((ent.start, phrase, ent.label_, is_name))
     # Names the NER model missed ("ACX, a joint venture…"): proper-noun phrases.
     covered = {i for e in doc.ents for i in range(e.start, e.end)}
     for ch in chunks:
@@ -101,7 +110,7 @@ def _referents(text: str, nlp) -> list[tuple[str, str, bool]]:
             words = [t for t in ch if t.pos_ != "DET"]
             if words:
                 out.append((words[0].i, doc[words[0].i:ch.end].text, "", True))
-    return list(dict.fromkeys((p, lab, name) for _, p, lab, name in sorted(out)))
+    return list(dict.fromkeys((p.strip(" \"'“”‘’"), lab, name) for _, p, lab, name in sorted(out)))
 
 
 def _substitute(question: str, history: History, nlp) -> str | None:
@@ -109,17 +118,28 @@ def _substitute(question: str, history: History, nlp) -> str | None:
     previous turn named; None when the question leans on something no rule can resolve.
     Different pronouns ("it", "them") take different referents."""
     prev_q, prev_a = history[-1]
+    if len(history) > 1 and any(t.lower_ in PRONOUN_GROUP for t in nlp.parse(prev_q)):
+        # The last question leaned on the turn before ("How many women did he kill?"): what
+        # its pronoun stood for is what this one's stands for.
+        prev_q = _substitute(prev_q, history[-4:-1], nlp) or prev_q
     in_q = _referents(prev_q, nlp)
     named_q = {p.lower() for p, _, _ in in_q}
     in_a = [r for r in _referents(prev_a.split("\n")[0], nlp) if r[0].lower() not in named_q]
-    candidates = in_a + in_q
     doc = nlp.parse(question)
+    # A pronoun never stands for a name the question itself gives ("What did Bratton say about him?").
+    own = _names(question, nlp)
+    in_q, in_a = ([c for c in refs if not any(_same_name(c[0], w) for w in own)] for refs in (in_q, in_a))
+    # The answer to "which company…" is the company, so the answer's new names come first; but a
+    # person new in the answer is mostly its source ("…, according to Chief Bratton"): unless the
+    # question asked who, "he" or "she" is the person the question was about.
+    asked_who = any(t.lower_ in ("who", "whom", "whose") for t in nlp.parse(prev_q))
     out, changed, skip = [], False, set()
     chosen: dict[str, str] = {}
 
-    def pick(ok) -> str | None:
+    def pick(ok, person: bool = False) -> str | None:
         used = set(chosen.values())
-        return next((p for p, lab, name in candidates if ok(lab, name) and p not in used), None)
+        order = in_q + in_a if person and not asked_who else in_a + in_q
+        return next((p for p, lab, name in order if ok(lab, name) and p not in used), None)
 
     for tok in doc:
         if tok.i in skip:
@@ -130,7 +150,7 @@ def _substitute(question: str, history: History, nlp) -> str | None:
         if group and chosen and group not in chosen:
             group = None          # one referent per question; "Where does it build them?" keeps "them"
         if group in ("he", "she"):
-            ref = chosen.get(group) or pick(lambda lab, name: lab == "PERSON")
+            ref = chosen.get(group) or pick(lambda lab, name: lab == "PERSON", person=True)
         elif group in ("it", "they"):
             ref = chosen.get(group) or pick(lambda lab, name: lab != "PERSON") or \
                 (pick(lambda lab, name: True) if group == "they" else None)
@@ -159,6 +179,14 @@ def _substitute(question: str, history: History, nlp) -> str | None:
         out.append(ref + tok.whitespace_)
         changed = True
     return "".join(out) if changed else None
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two names are the same one: the shorter's words end the longer ("Bratton",
+    "William Bratton")."""
+    x, y = a.lower().split(), b.lower().split()
+    short, long_ = sorted((x, y), key=len)
+    return bool(short) and long_[-len(short):] == short
 
 
 def _rule_condense(question: str, history: History, nlp=None) -> str:

@@ -148,3 +148,43 @@ def test_a_busy_llm_is_not_waited_for():
     by_rule = condense("When was it signed?", TREATY, None, shared_nlp())
     assert condense("When was it signed?", TREATY, llm, shared_nlp()) == by_rule
     assert llm.calls == []
+
+
+ROBBER = [("Is Paul Varga in jail?",
+           "Paul Varga, 61, may have robbed dozens of banks, according to Police Chief Maria Ortiz [1].")]
+
+
+@pytest.mark.parametrize("question, standalone", [
+    # A yes/no question's person stays the topic: the person new in the answer is its source.
+    ("When will he face trial?", "When will Paul Varga face trial?"),
+    # A pronoun never stands for a name the question gives.
+    ("What did Ortiz say about him?", "What did Ortiz say about Paul Varga?"),
+])
+def test_he_is_the_person_the_last_question_was_about(question, standalone):
+    assert condense(question, ROBBER, None, shared_nlp()) == standalone
+
+
+def test_after_a_who_question_he_is_the_answer():
+    history = [("Who arrested Paul Varga?", "Police Chief Maria Ortiz arrested him [1].")]
+    assert condense("When did she arrest him?", history, None, shared_nlp()).startswith("When did Maria Ortiz arrest")
+
+
+def test_a_thread_of_pronouns_keeps_its_referent():
+    history = ROBBER + [("How many banks did he rob?", "He robbed at least 30 banks, police said [1].")]
+    assert condense("When will he face trial?", history, None, shared_nlp()) == "When will Paul Varga face trial?"
+
+
+def test_she_is_the_person_not_the_thing_her_name_qualifies():
+    history = [("Did Nora Lind find a publisher?", "Nora Lind's search for a publisher ended this week [1].")]
+    assert condense("Who will publish her book?", history, None, shared_nlp()) == "Who will publish Nora Lind's book?"
+
+
+@pytest.mark.parametrize("question, leans", [
+    ("How many combat deaths in Afghanistan this year?", False),   # "this year" points at the calendar
+    ("What were people throwing?", False),                         # short, but a verb and a noun: whole
+    ("Who won?", True),
+])
+def test_short_questions_and_deictic_dates(question, leans):
+    from qa.condense import needs_context
+
+    assert needs_context(question, shared_nlp(), FIGHT) is leans
