@@ -1,6 +1,6 @@
 """Hybrid retrieval with LlamaIndex retrievers: dense (the store's Chroma collection) and
-BM25 (`BM25Retriever`) over the same chunks, fused by `QueryFusionRetriever` in reciprocal-
-rank mode with no generated sub-queries. Returns chunks; choosing sentences from them is
+BM25 (`BM25Retriever`) over the same chunks, fused by `QueryFusionRetriever` in distance-
+based score mode with no generated sub-queries. Returns chunks; choosing sentences from them is
 evidence.py's job."""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from index.store import Store
 @dataclass(frozen=True)
 class Hit:
     chunk: Chunk
-    score: float          # fused reciprocal-rank score
+    score: float          # fused score
 
 
 class ChunkVectorRetriever(BaseRetriever):
@@ -53,12 +53,14 @@ class HybridRetriever:
 
     def fusion(self, sources: frozenset[str] | None = None):
         """The LlamaIndex retriever this answers with: dense and BM25, each `3 × top_k` deep,
-        fused by reciprocal rank (k = 60) into the top_k chunks."""
+        fused into the top_k chunks by their scores, each retriever's normalised by its spread
+        (mean ± 3 standard deviations): BM25's clear first is kept when dense retrieval missed it,
+        where reciprocal rank let chunks both held at middling ranks push it out (README)."""
         depth = self.top_k * 3
         return QueryFusionRetriever(
             [ChunkVectorRetriever(self.store, self.embedder, depth, sources),
              self.store.keywords().retriever(depth, sources)],
-            mode="reciprocal_rerank", similarity_top_k=self.top_k, num_queries=1, use_async=False,
+            mode="dist_based_score", similarity_top_k=self.top_k, num_queries=1, use_async=False,
             # num_queries=1: no generated sub-queries, so the fusion never calls its LLM.
             llm=MockLLM())
 
