@@ -324,16 +324,39 @@ def refers_to(text: str, name: str, question: Question) -> bool:
     return name in question.persons and len(words) > 1 and mentions_text(text, words[-1])
 
 
+def _quotation_marks(text: str) -> tuple[int, int]:
+    """(quotations the text opens and leaves open, quotations it closes that it did not open),
+    from its double quotation marks; a straight one opens after a space or at the start."""
+    opened = closed = 0
+    for m in re.finditer(r'["“”]', text):
+        mark, before = m.group(), text[m.start() - 1:m.start()]
+        if mark == "“" or (mark == '"' and (not before or before.isspace() or before in "([—–-")):
+            opened += 1
+        elif opened:
+            opened -= 1
+        else:
+            closed += 1
+    return opened, closed
+
+
 def _with_follow_on(q: Quote, view: ArticleView) -> Quote:
     """An account often goes on in the next sentence ("… spoke with a defector." / '"…," he said.'):
-    join it when it leans back (a pronoun or a quotation opening it)."""
-    i = q.sentence + 1
-    if q.sentence < 0 or i >= len(view.spans) or not _same_paragraph(view, q.sentence, i):
+    join it when it leans back (a pronoun or a quotation opening it). A passage that closes a
+    quotation opened in the sentence before ('I've got a good group…," said Sgt. Bendett') starts
+    where the quotation does."""
+    start = q.start
+    first = view.sentences_in(q.start, q.end)[0] if q.sentence >= 0 else -1
+    if first > 0 and _same_paragraph(view, first - 1, first) and _quotation_marks(q.text)[1] \
+            and _quotation_marks(view.sentence(first - 1))[0]:
+        start = view.spans[first - 1][0]
+    i, end = q.sentence + 1, q.end
+    if q.sentence >= 0 and i < len(view.spans) and _same_paragraph(view, q.sentence, i) and goes_on(view.sentence(i)):
+        end = view.spans[i][1]
+    else:
+        i = q.sentence
+    if (start, end) == (q.start, q.end):
         return q
-    s, e = view.spans[i]
-    if not goes_on(view.text[s:e]):
-        return q
-    return Quote(q.source, q.title, q.published, view.text[q.start:e], q.start, e, sim=q.sim, fit=q.fit,
+    return Quote(q.source, q.title, q.published, view.text[start:end], start, end, sim=q.sim, fit=q.fit,
                  score=q.score, typed=q.typed, candidates=q.candidates, article_text=view.text, sentence=i,
                  align=q.align)
 

@@ -204,3 +204,21 @@ def test_a_sentence_ending_in_a_quotation_gets_its_mark_after_the_closing_quote(
     assert answer.text.startswith('Mayor Ruth Adler said the water-sharing deal would "end a feud that had '
                                   'lasted a generation." [1]')
     assert '." [1].' not in answer.text
+
+
+CAPTAIN = ("Crew ready to sail\n"
+           "\n"
+           "The research ship Aurora leaves Hobart on Friday for a three-month survey of the Southern Ocean. "
+           "\"I'm absolutely thrilled about this voyage. We have a fine crew and a sound ship, so I'm not worried "
+           "about the ice,\" said Captain Lena Moreau of the Aurora. "
+           "The survey will map the sea floor near the ice shelf.\n")
+
+
+def test_a_passage_closing_a_quotation_starts_where_the_quotation_does(tmp_path_factory, embedder):
+    """The sentence splitter cuts a quotation in two; the sentence that names the speaker closes
+    it. An account quotes it from its opening mark (it began mid-quotation: 'We have a fine…')."""
+    pipe = _indexed(tmp_path_factory, embedder, {"captain.txt": CAPTAIN, "library.txt": OTHER})
+    ev = pipe.evidence("What did Captain Lena Moreau say?")
+    assert ev.question.open
+    said = next(q for q in ev.best if "said Captain Lena Moreau" in q.text)
+    assert said.text.startswith("\"I'm absolutely thrilled") and said.text == CAPTAIN[said.start:said.end]
