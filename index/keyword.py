@@ -33,14 +33,17 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-_SNOWBALL = Stemmer.Stemmer("english")
+_SNOWBALL = threading.local()   # a PyStemmer stemmer is not safe to share between threads
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _stem(w: str) -> str:
     """Snowball's English stemmer, the one bm25s searches with ('died', 'dies', 'die' -> 'die';
     'meetings', 'meeting' -> 'meet'); the same on both sides."""
-    return _SNOWBALL.stemWord(w)
+    stemmer = getattr(_SNOWBALL, "english", None)
+    if stemmer is None:
+        stemmer = _SNOWBALL.english = Stemmer.Stemmer("english")
+    return stemmer.stemWord(w)
 
 
 class KeywordIndex:
