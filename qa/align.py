@@ -54,13 +54,10 @@ class WordVectors:
 
 
 def alignment(question: tuple[list[str], np.ndarray], passage: tuple[list[str], np.ndarray],
-              keywords: KeywordIndex, ignore: frozenset = frozenset()) -> dict[str, float]:
+              keywords: KeywordIndex) -> dict[str, float]:
     """IDF-weighted mean of the question words' best matches, the weakest match, and the
-    match of the rarest question word; words in `ignore` (the answer's type: "many") aside."""
+    match of the rarest question word."""
     qwords, qvecs = question
-    if ignore:
-        keep = [i for i, w in enumerate(qwords) if w not in ignore]
-        qwords, qvecs = [qwords[i] for i in keep], qvecs[keep]
     pwords, pvecs = passage
     if not qwords or not pwords:
         return dict.fromkeys(FEATURES, 0.0)

@@ -270,7 +270,7 @@ def _rerank(question: Question, quotes: list[Quote], words: WordVectors, keyword
     head, tail = quotes[:ALIGN_TOP], quotes[ALIGN_TOP:]
     qwords, *pwords = words.get([question.text] + [q.text for q in head])
     for q, pw in zip(head, pwords):
-        q.align = alignment(qwords, pw, keywords, question.type_words)
+        q.align = alignment(qwords, pw, keywords)
     if ranker is None or not head:
         return quotes
     for q in head:

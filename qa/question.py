@@ -28,7 +28,6 @@ WH_LABELS = {
     "how many": ("CARDINAL", "QUANTITY"), "how much": ("MONEY", "QUANTITY", "PERCENT"),
     "how long": ("DATE", "TIME", "QUANTITY"), "how old": ("DATE", "CARDINAL"), "how often": ("DATE", "TIME", "CARDINAL"),
 }
-QUANTITY_WH = {"how many", "how much"}
 MEASURE_ADJ_LABELS = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")   # how far/big/tall/...
 OPEN_WH = {"why", "how"}
 # Imperatives and verbs of account: the answer is what someone said or did, not a value.
@@ -55,7 +54,6 @@ class Question:
     descriptors: tuple[str, ...] = ()            # entities that describe, not name ("Kenyan", "Danish")
     summary: bool = False                        # asks for the gist of a story (an open question)
     persons: tuple[str, ...] = ()                # the entities spaCy reads as people
-    type_words: frozenset = field(default_factory=frozenset)  # "many" in "how many": the answer's type, not its content
 
     @property
     def typed(self) -> bool:
@@ -262,12 +260,6 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
         return tuple(e for e in ents if any(x.label_ == label and x.text.startswith(e) for x in doc.ents))
 
     descriptors, persons = labelled("NORP"), labelled("PERSON")
-    # "how many", "how much": the quantifier asks for an amount; a passage that repeats it
-    # ("this many horses have died") says nothing about the answer. ("long" in "how long" is
-    # content: "86 km long".)
-    type_words = frozenset(tokenize(wh_word.split(" ", 1)[1])) if wh_word in QUANTITY_WH else frozenset()
     return Question(text=text, wh=wh_word, head=head, labels=labels, open=is_open, fixed_type=fixed, entities=tuple(ents),
                     descriptors=descriptors, summary=summary, persons=persons,
-                    type_words=type_words,
-                    terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc)))
-                                if len(t) > 1 and t not in type_words), skip=frozenset(re.findall(r"[\w']+", low.replace("’", "'"))))
+                    terms=tuple(t for t in dict.fromkeys(tokenize(" ".join(t.lemma_ for t in doc))) if len(t) > 1), skip=frozenset(re.findall(r"[\w']+", low.replace("’", "'"))))
