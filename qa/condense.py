@@ -118,7 +118,8 @@ def _substitute(question: str, history: History, nlp) -> str | None:
     previous turn named; None when the question leans on something no rule can resolve.
     Different pronouns ("it", "them") take different referents."""
     prev_q, prev_a = history[-1]
-    if len(history) > 1 and any(t.lower_ in PRONOUN_GROUP for t in nlp.parse(prev_q)):
+    prev_doc = nlp.parse(prev_q)
+    if len(history) > 1 and any(t.lower_ in PRONOUN_GROUP for t in prev_doc):
         # The last question leaned on the turn before ("How many women did he kill?"): what
         # its pronoun stood for is what this one's stands for.
         prev_q = _substitute(prev_q, history[-4:-1], nlp) or prev_q
@@ -132,7 +133,7 @@ def _substitute(question: str, history: History, nlp) -> str | None:
     # The answer to "which company…" is the company, so the answer's new names come first; but a
     # person new in the answer is mostly its source ("…, according to Chief Bratton"): unless the
     # question asked who, "he" or "she" is the person the question was about.
-    asked_who = any(t.lower_ in ("who", "whom", "whose") for t in nlp.parse(prev_q))
+    asked_who = any(t.lower_ in ("who", "whom", "whose") for t in prev_doc)
     out, changed, skip = [], False, set()
     chosen: dict[str, str] = {}
 
