@@ -6,6 +6,8 @@ chat.py; the page script in theme.py turns the answer's action links into these 
 """
 from __future__ import annotations
 
+import threading
+from contextlib import closing
 from types import SimpleNamespace
 
 import gradio as gr
@@ -128,30 +130,48 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
     def take(message):
         return "", message, False, gr.Button(visible=False), gr.Button(visible=True), gr.Column(visible=False)
 
+    # Each page's running answer has a stop signal. Gradio re-sends a generator's last update when
+    # it ends, so an answer that sees the signal ends on the stopped turn itself.
+    running_answers: dict[str, threading.Event] = {}
+
     def answer(question, turns, cid, regen, mode_now, quotes, sources, request: gr.Request):
         user, turns, note, old = owner(request), list(turns or []), "", None
         if not (question or "").strip():
             return
+        page = getattr(request, "session_hash", None) or ""
+        stop = running_answers[page] = threading.Event()
         if regen and turns:
             old, turns = turns[-1], turns[:-1]
         tid = old["id"] if old is not None else None
-        saved = "pending"
-        for now in respond(question, turns, mode_now, quotes, sources or None, settings=settings):
-            if old is None and saved == "pending" and tid is None:
-                yield messages(now), now, cid, note     # the status first: saving never delays it
-                cid, tid, note = ev.start_turn(store, user, cid, question)
-            now[-1]["id"] = tid
-            status = now[-1]["status"]
-            if old is not None and status == "error" and old.get("answer"):   # keep the answer there was
-                kept = [*turns, old]
-                yield messages(kept), kept, cid, ev.note(f"Regenerate failed: {now[-1]['error']} "
-                                                         "The previous answer is kept.", False)
-                return
-            # a regeneration replaces the saved answer only once the new one is complete
-            if status != saved and status in (("done",) if old is not None else ("draft", "done", "error")):
-                note = ev.save_turn(store, user, finished(now[-1])) or note
-                saved = status
-            yield messages(now), now, cid, note
+        saved, shown = "pending", [*turns, old] if old is not None else turns   # what the page shows
+        try:
+            with closing(respond(question, turns, mode_now, quotes, sources or None, settings=settings)) as stream:
+                for now in stream:
+                    if stop.is_set():
+                        break
+                    if old is None and saved == "pending" and tid is None:
+                        shown = now
+                        yield messages(now), now, cid, note     # the status first: saving never delays it
+                        cid, tid, note = ev.start_turn(store, user, cid, question)
+                    now[-1]["id"] = tid
+                    status = now[-1]["status"]
+                    if old is not None and status == "error" and old.get("answer"):   # keep the answer there was
+                        kept = [*turns, old]
+                        yield messages(kept), kept, cid, ev.note(f"Regenerate failed: {now[-1]['error']} "
+                                                                 "The previous answer is kept.", False)
+                        return
+                    # a regeneration replaces the saved answer only once the new one is complete
+                    if status != saved and status in (("done",) if old is not None else ("draft", "done", "error")):
+                        note = ev.save_turn(store, user, finished(now[-1])) or note
+                        saved = status
+                    shown = now
+                    yield messages(now), now, cid, note
+            if stop.is_set():
+                shown, stopped_note = ev.stop(store, user, shown)
+                yield messages(shown), shown, cid, stopped_note or note
+        finally:
+            if running_answers.get(page) is stop:
+                del running_answers[page]
 
     def settle(cid, request: gr.Request):
         try:
@@ -197,18 +217,24 @@ def wire(c: SimpleNamespace, settings: QASettings, store: ConversationStore, mod
                                               **QUICK)))
 
     def stopped(turns, request: gr.Request):
+        signal = running_answers.get(getattr(request, "session_hash", None) or "")
+        if signal is not None:
+            signal.set()
         turns, note = ev.stop(store, owner(request), list(turns or []))
         return messages(turns), turns, note, gr.Button(visible=True), gr.Button(visible=False)
 
     def stopped_again(turns, request: gr.Request):
-        # The cancelled answer's last update can reach the page after Stop's (they travel apart):
+        # An update the answer yielded just before Stop can reach the turn after Stop read it:
         # the turn shows as still being written. Stop it again; otherwise change nothing.
         if turns and turns[-1].get("status") in ("pending", "draft"):
             return stopped(turns, request)
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
+    # Stop goes through the queue, like the answer: its result travels on the page's one event
+    # stream after every update the answer sent before it (a direct call's reply could overtake them).
     stop_out = [c.chatbot, c.turns, c.note, c.send, c.stop]
-    c.stop.click(stopped, [c.turns], stop_out, cancels=running, **QUICK).then(stopped_again, [c.turns], stop_out, **QUICK)
+    stop_args = dict(outputs=stop_out, show_progress="hidden", concurrency_limit=None, **PRIVATE)
+    c.stop.click(stopped, [c.turns], cancels=running, **stop_args).then(stopped_again, [c.turns], **stop_args)
 
     answer_actions.wire(c, store, owner)
 
