@@ -10,7 +10,8 @@ it is refused. Writes qa/answerability.json (kept in the repo).
 
 Between the ranker and answer-or-refuse, the ranker's typed margin is fitted: how far below the
 best passage a passage holding a value of the asked-for type may score and still go first
-(`--margin-only` fits it alone, onto the weights as they are).
+(`--margin-only` fits it alone, onto the weights as they are; `--evidence-only` fits answer-or-refuse
+alone, under the ranker and margin as they are).
 
 With `--judge-only`, a second combination is fitted for generative answers, onto the ranker and
 evidence model as they are: the evidence model's probability and the LLM's own probability of
@@ -313,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--refit", action="store_true",
                    help="refit answer-or-refuse on the kept features (--features) and the current ranker, "
                         "without collecting them again")
+    p.add_argument("--evidence-only", action="store_true",
+                   help="fit only answer-or-refuse, on features collected under the ranker and typed margin of "
+                        "--out as they are")
     p.add_argument("--margin-only", action="store_true",
                    help="fit only the ranker's typed margin, onto the ranker, evidence model and judge of --out "
                         "as they are")
@@ -333,11 +337,16 @@ def main(argv: list[str] | None = None) -> int:
         ranker = answerability.load(args.out).ranker
     else:
         settings = QASettings.from_env(mode="extractive")
-        # Pass 1: passages scored by similarity and overlap; fit the passage ranker on them.
-        _, passages = collect(args.data, settings, None)
-        ranker = fit_ranker(passages)
-        # Pass 2: passages ranked by the fitted ranker; fit the typed margin on their order.
-        ranker = _with_typed_margin(args, ranker)
+        if args.evidence_only:
+            ranker = answerability.load(args.out).ranker
+            if ranker is None:
+                raise SystemExit(f"{args.out} has no passage ranker: run `python -m evaluation.calibrate` first")
+        else:
+            # Pass 1: passages scored by similarity and overlap; fit the passage ranker on them.
+            _, passages = collect(args.data, settings, None)
+            ranker = fit_ranker(passages)
+            # Pass 2: passages ranked by the fitted ranker; fit the typed margin on their order.
+            ranker = _with_typed_margin(args, ranker)
         # Pass 3: evidence chosen by ranker and margin; fit answer-or-refuse on its features.
         rows, _ = collect(args.data, settings, ranker)
         _write_rows(args.features, rows)

@@ -22,7 +22,10 @@ def _key(kind: str, value: str):
 
 
 def _keyed(kind: str, q: Quote) -> str | None:
-    return next((v for v in facts.values(q.text, kind) if _key(kind, v) is not None), None)
+    # A count is a number the evidence read as counting what the question asks about (its
+    # candidates): "three weeks" in a quote on the same plant is no rival to "300 workers".
+    found = q.candidates if kind == "count" else facts.values(q.text, kind)
+    return next((v for v in found if _key(kind, v) is not None), None)
 
 
 def find_conflicts(qtype: str, quotes: list[Quote], min_relevance: float = 0.42,
