@@ -130,3 +130,19 @@ def test_the_typed_margin_round_trips_through_the_weights_file(tmp_path):
         fitted = replace(model, ranker=replace(model.ranker, typed_margin=margin))
         path.write_text(json.dumps(fitted.to_json()))
         assert answerability.load(path).ranker == fitted.ranker
+
+
+def test_fitting_the_evidence_model_alone_needs_a_ranker_to_collect_under(tmp_path):
+    import json
+
+    import pytest
+
+    from evaluation.calibrate import main
+
+    data = json.loads(answerability.WEIGHTS_FILE.read_text())
+    data.pop("ranker")
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SystemExit, match="has no passage ranker"):
+        main(["--evidence-only", "--out", str(path), "--data", str(tmp_path)])
+    assert json.loads(path.read_text()) == data      # the weights file is left as it was
