@@ -6,7 +6,9 @@ question of the shipped golden set, each set weighted equally. A logistic regres
 (scikit-learn) is fitted on "answerable or not"; the threshold is then chosen to maximise
 the mean, over the sets, of the accuracy the product would get: an answerable question
 counts when the top quote holds a gold answer from the gold story, an unanswerable one when
-it is refused. Writes qa/answerability.json (kept in the repo).
+it is refused. With `--select-features`, the features are selected first: backward elimination
+on held-out accuracy (each set scored under a fit on the others), so a feature the sets disagree
+on is left out. Writes qa/answerability.json (kept in the repo).
 
 Between the ranker and answer-or-refuse, the ranker's typed margin is fitted: how far below the
 best passage a passage holding a value of the asked-for type may score and still go first
@@ -50,7 +52,7 @@ def _row(name: str, ev, answerable: bool, answers: list[str], story: str | None)
     hit = bool(top and answerable and answer_matches(" ".join(q.text for q in ev.best), answers)
                and (story is None or any(q.source == story for q in ev.best)))
     return {"set": name, "question": ev.question.text, "answerable": answerable, "hit": hit,
-            "features": ev.features, "x": answerability.expand(ev.features)}
+            "features": ev.features}
 
 
 def _items(data: Path, settings: QASettings):
@@ -133,12 +135,12 @@ def fit_ranker(passages: list[dict]) -> answerability.Ranker:
 
 
 def accuracy(rows: list[dict], answered: np.ndarray) -> dict[str, float]:
-    out = {}
-    for name in dict.fromkeys(r["set"] for r in rows):
-        idx = [i for i, r in enumerate(rows) if r["set"] == name]
-        ok = [(answered[i] and rows[i]["hit"]) if rows[i]["answerable"] else not answered[i] for i in idx]
-        out[name] = float(np.mean(ok))
-    return out
+    answered = np.asarray(answered, dtype=bool)
+    sets = np.array([r["set"] for r in rows])
+    answerable = np.array([r["answerable"] for r in rows], dtype=bool)
+    hit = np.array([r["hit"] for r in rows], dtype=bool)
+    ok = np.where(answerable, answered & hit, ~answered)
+    return {name: float(ok[sets == name].mean()) for name in dict.fromkeys(sets.tolist())}
 
 
 def _logistic(rows: list[dict], X: np.ndarray):
@@ -153,22 +155,48 @@ def _logistic(rows: list[dict], X: np.ndarray):
 
 def _threshold(rows: list[dict], probs: np.ndarray) -> float:
     grid = np.arange(0.05, 0.96, 0.01)
-    means = np.array([np.mean(list(accuracy(rows, probs >= t).values())) for t in grid])
+    sets = np.array([r["set"] for r in rows])
+    answerable = np.array([r["answerable"] for r in rows], dtype=bool)
+    hit = np.array([r["hit"] for r in rows], dtype=bool)
+    answered = probs[None, :] >= grid[:, None]                      # thresholds x questions
+    ok = np.where(answerable, answered & hit, ~answered)
+    means = np.mean([ok[:, sets == s].mean(1) for s in dict.fromkeys(sets.tolist())], axis=0)
     # The accuracy curve of a few hundred questions is jagged: a threshold a single question
     # moves is chance. Take the best of the curve averaged over +-SMOOTH around each point.
     smooth = np.convolve(np.pad(means, SMOOTH, mode="edge"), np.ones(2 * SMOOTH + 1) / (2 * SMOOTH + 1), "valid")
     return round(float(grid[int(np.argmax(smooth))]), 2)
 
 
-def fit(rows: list[dict]) -> answerability.AnswerabilityModel:
-    X = np.array([r["x"] for r in rows], dtype=float)
+def fit(rows: list[dict], features: tuple[str, ...] = answerability.FEATURES) -> answerability.AnswerabilityModel:
+    X = np.array([answerability.expand(r["features"], features) for r in rows], dtype=float)
     mean, scale = X.mean(0), X.std(0)
     scale[scale == 0] = 1.0
     clf = _logistic(rows, (X - mean) / scale)
     probs = clf.predict_proba((X - mean) / scale)[:, 1]
-    return answerability.AnswerabilityModel(answerability.FEATURES, tuple(mean.tolist()), tuple(scale.tolist()),
+    return answerability.AnswerabilityModel(tuple(features), tuple(mean.tolist()), tuple(scale.tolist()),
                                             tuple(clf.coef_[0].tolist()), float(clf.intercept_[0]),
                                             _threshold(rows, probs))
+
+
+def select_features(rows: list[dict], features: tuple[str, ...] = answerability.FEATURES,
+                    report=print) -> tuple[str, ...]:
+    """Backward elimination on held-out accuracy: while leaving one feature out raises the mean,
+    over the sets, of each set's accuracy under a fit on the others (`held_out`), leave out the
+    one that raises it most. A feature whose weight the sets disagree on (it helps the fit on two
+    sets and misleads on the third) goes; what an unseen corpus would gain from is kept."""
+    def score(fs: tuple[str, ...]) -> float:
+        return float(np.mean(list(held_out(rows, features=fs).values())))
+
+    kept, best = tuple(features), score(tuple(features))
+    report(f"feature selection: all {len(kept)} features, held-out mean {100 * best:.1f}%")
+    while len(kept) > 1:
+        trials = {f: score(tuple(k for k in kept if k != f)) for f in kept}
+        drop = max(trials, key=trials.get)
+        if trials[drop] <= best:
+            break
+        kept, best = tuple(k for k in kept if k != drop), trials[drop]
+        report(f"  without {drop}: held-out mean {100 * best:.1f}%")
+    return kept
 
 
 def _judge_inputs(rows: list[dict], model: answerability.AnswerabilityModel) -> np.ndarray:
@@ -201,7 +229,8 @@ def fit_judge(rows: list[dict], model: answerability.AnswerabilityModel) -> answ
     return answerability.Judge(judge.coef, judge.intercept, _threshold(rows, probs))
 
 
-def held_out(rows: list[dict], judge: bool = False) -> dict[str, float]:
+def held_out(rows: list[dict], judge: bool = False,
+             features: tuple[str, ...] = answerability.FEATURES) -> dict[str, float]:
     """Each set's accuracy under a model fitted on the other sets alone, threshold included
     (with `judge`, the evidence model and the judge both): what to expect on a corpus the fit
     never saw (the in-sample figures overstate it)."""
@@ -210,7 +239,7 @@ def held_out(rows: list[dict], judge: bool = False) -> dict[str, float]:
         train = [r for r in rows if r["set"] != name]
         if len({r["answerable"] for r in train}) < 2:
             continue
-        model = fit(train)
+        model = fit(train, features)
         test = [r for r in rows if r["set"] == name]
         if judge:
             model = replace(model, judge=fit_judge(train, model))
@@ -249,9 +278,9 @@ def _report_judge(rows: list[dict], model: answerability.AnswerabilityModel) -> 
     print("the evidence model alone on the same rows: " + ", ".join(
         f"{k} {100 * v:.1f}%" for k, v in accuracy(rows, plain).items()))
     print("judge held out (expect this on an unseen corpus): " + ", ".join(
-        f"{k} {100 * v:.1f}%" for k, v in held_out(rows, judge=True).items()))
+        f"{k} {100 * v:.1f}%" for k, v in held_out(rows, judge=True, features=model.features).items()))
     print("the evidence model alone, held out: " + ", ".join(
-        f"{k} {100 * v:.1f}%" for k, v in held_out(rows).items()))
+        f"{k} {100 * v:.1f}%" for k, v in held_out(rows, features=model.features).items()))
 
 
 def _read_rows(path: Path) -> list[dict]:
@@ -320,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--margin-only", action="store_true",
                    help="fit only the ranker's typed margin, onto the ranker, evidence model and judge of --out "
                         "as they are")
+    p.add_argument("--select-features", action="store_true",
+                   help="fit answer-or-refuse on the features backward elimination on held-out accuracy keeps, "
+                        "not on all of them")
     p.add_argument("--judge-rows", type=Path, default=Path("eval-out/judge.jsonl"),
                    help="where to keep the rows with the LLM's refusal probabilities")
     p.add_argument("--judge-only", action="store_true",
@@ -350,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         # Pass 3: evidence chosen by ranker and margin; fit answer-or-refuse on its features.
         rows, _ = collect(args.data, settings, ranker)
         _write_rows(args.features, rows)
-    model = replace(fit(rows), ranker=ranker)
+    features = select_features(rows) if args.select_features else answerability.FEATURES
+    model = replace(fit(rows, features), ranker=ranker)
     try:
         previous = answerability.load(args.out).judge
     except (RuntimeError, KeyError, ValueError):
@@ -368,22 +401,23 @@ def main(argv: list[str] | None = None) -> int:
     if judge_rows is not None:
         model = replace(model, judge=fit_judge(judge_rows, model))
     args.out.write_text(json.dumps(model.to_json(), indent=1) + "\n")
-    X = np.array([r["x"] for r in rows])
     answered = np.array([model.probability(r["features"]) >= model.threshold for r in rows])
     print(f"threshold {model.threshold:.2f}; dev accuracy (answer when answerable and the top quote holds it, "
           f"refuse otherwise): " + ", ".join(f"{k} {100 * v:.1f}%" for k, v in accuracy(rows, answered).items()))
     print("held out, each set under a fit on the others (expect this on an unseen corpus): " + ", ".join(
-        f"{k} {100 * v:.1f}%" for k, v in held_out(rows).items()))
+        f"{k} {100 * v:.1f}%" for k, v in held_out(rows, features=model.features).items()))
     print("hit rate of the top quote on answerable questions: " + ", ".join(
         f"{s} {100 * np.mean([r['hit'] for r in rows if r['set'] == s and r['answerable']]):.1f}%"
         for s in dict.fromkeys(r["set"] for r in rows)))
-    for name, c in zip(answerability.FEATURES, model.coef):
+    for name, c in zip(model.features, model.coef):
         print(f"  {name:22s} {c:+.3f}")
     if judge_rows is not None:
         _report_judge(judge_rows, model)
     print("passage ranker: " + ", ".join(f"{n} {c:+.2f}" for n, c in zip(answerability.RANK_FEATURES, ranker.coef))
           + f"; typed margin {ranker.typed_margin}")
-    print(f"wrote {args.out} ({len(rows)} questions, {X.shape[1]} features)")
+    left_out = [f for f in answerability.FEATURES if f not in model.features]
+    print(f"wrote {args.out} ({len(rows)} questions, {len(model.features)} features"
+          + (f"; left out: {', '.join(left_out)})" if left_out else ")"))
     return 0
 
 

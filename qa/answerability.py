@@ -25,11 +25,11 @@ FEATURES = ("sim", "fit", "article_fit", "typed_question", "typed_found", "typed
             "entity_absent", *ALIGN_FEATURES)
 
 
-def expand(feats: dict[str, float]) -> list[float]:
-    """Feature vector in FEATURES order (with the derived interaction terms)."""
+def expand(feats: dict[str, float], names: tuple[str, ...] = FEATURES) -> list[float]:
+    """Feature vector in `names` order (with the derived interaction terms)."""
     f = dict(feats)
     f["typed_missing"] = f.get("typed_question", 0.0) * (1.0 - f.get("typed_found", 0.0))
-    return [float(f.get(name, 0.0)) for name in FEATURES]
+    return [float(f.get(name, 0.0)) for name in names]
 
 
 RANK_FEATURES = ("sim", "fit", "typed", "typed_in_typed_question", "lead", "log_words", "joined", "sim_open",
@@ -81,7 +81,7 @@ class Judge:
 
 @dataclass(frozen=True)
 class AnswerabilityModel:
-    features: tuple[str, ...]
+    features: tuple[str, ...]       # the FEATURES the fit kept (evaluation/calibrate.py selects them)
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     coef: tuple[float, ...]
@@ -91,7 +91,7 @@ class AnswerabilityModel:
     judge: Judge | None = None
 
     def probability(self, feats: dict[str, float]) -> float:
-        x = expand(feats)
+        x = expand(feats, self.features)
         z = self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -115,7 +115,7 @@ def load(path: Path = WEIGHTS_FILE) -> AnswerabilityModel:
     if not path.is_file():
         raise RuntimeError(f"answerability weights {path} are missing: run `python -m evaluation.calibrate`")
     data = json.loads(path.read_text())
-    if tuple(data["features"]) != FEATURES:
+    if not set(data["features"]) <= set(FEATURES) or len(data["features"]) != len(data["coef"]):
         raise RuntimeError(f"{path} was fitted on other features: re-run `python -m evaluation.calibrate`")
     ranker = None
     if "ranker" in data and tuple(data["ranker"]["features"]) == RANK_FEATURES:

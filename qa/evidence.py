@@ -24,9 +24,9 @@ from index.keyword import KeywordIndex, tokenize
 from .align import FEATURES as ALIGN_FEATURES, WordVectors, alignment
 from .articles import ArticleView, Articles, SentenceVectors, annotate, mentions, mentions_text, name_words
 from .english import OPENS_ON_BEFORE, POINTS_BACK
-from .facts import says_undecided
+from .facts import NEGATIVE, undecided_topic
 from .nlp import Entity
-from .question import Question
+from .question import WH_LABELS, WH_PHRASES, Question
 from .retrieve import Hit
 
 # How many passages an open question's account may draw on. `python -m evaluation.sweep
@@ -131,6 +131,24 @@ def counts_asked(ent: Entity, question: Question, vectors: "SentenceVectors") ->
     a, b = question.head.lower(), ent.counts
     v = vectors.get([("word", a), ("word", b)], [a, b])
     return float(v[0] @ v[1]) >= COUNT_NOUN_MIN
+
+
+def withholds_asked(text: str, question: Question, view: ArticleView, vectors: "SentenceVectors") -> bool:
+    """The passage says the asked-for thing is not known yet: what its undecided phrase
+    withholds (facts.undecided_topic) is the question's head noun, or is asked for by the
+    wh-phrase nearest it in the embedding model ("site": where; "cost": how much), which is
+    the question's own, or (a "which <noun>" question) asks for the head noun's type."""
+    m = NEGATIVE.search(text)
+    topic = undecided_topic(view.nlp.nlp.parse(text), m.start()) if m else None
+    if topic is None:
+        return False
+    if topic == (question.head or "").lower():
+        return True
+    v = vectors.get([("word", w) for w in (topic, *WH_PHRASES)], [topic, *WH_PHRASES])
+    nearest = WH_PHRASES[int(np.argmax(v[1:] @ v[0]))]
+    if question.fixed_type:
+        return nearest == ("who" if question.wh in ("whom", "whose") else question.wh)
+    return bool(question.labels) and question.labels[0] in WH_LABELS.get(nearest, ())
 
 
 def _fit(weights: dict[str, float], tokens: set[str]) -> float:
@@ -257,8 +275,9 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
             if nc:
                 q, cands = _joined(q, view, i, nxt, known, sims, tokens), nc
     q.candidates = tuple(dict.fromkeys(x.text for x in cands))
-    # "The site has not yet been announced" answers "Where will it be?" as well as a place would.
-    q.typed = bool(cands) or (question.typed and says_undecided(q.text, list(question.terms)))
+    # "The site has not yet been announced" answers "Where will it be?" as well as a place would
+    # (but not "How much will it cost?").
+    q.typed = bool(cands) or (question.typed and closely and withholds_asked(q.text, question, view, vectors))
     q.score = default_score(q, question)
     return q
 

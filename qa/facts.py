@@ -87,18 +87,38 @@ def new_values(s: str, kind: str, question: str) -> list[str]:
     return [v for v in values(s, kind) if v.lower() not in asked]
 
 
-def says_undecided(s: str, about: list[str] | None = None) -> bool:
-    """The sentence states that the asked-for thing is not known/decided yet; with `about`
-    (question tokens), the clause that says so must name one of them."""
-    from index.keyword import tokenize
+def says_undecided(s: str) -> bool:
+    """The sentence states that something is not known/decided yet (undecided_topic: what)."""
+    return NEGATIVE.search(s) is not None
 
-    m = NEGATIVE.search(s)
-    if not m:
-        return False
-    if about is None:
-        return True
-    clause = re.split(r"[,;:–—]", s[:m.start()])[-1]
-    return any(t in about for t in tokenize(clause))
+
+def undecided_topic(doc, start: int) -> str | None:
+    """In `doc` (a parsed sentence), what the undecided phrase starting at character `start`
+    withholds: the noun "an undisclosed sum" qualifies, the object "has not disclosed the
+    cost" or "has yet to name a site" leaves open, the wh-phrase of the clause it leaves open
+    ("not decided when …", "refused to say how many …"), else the verb's subject ("The site …
+    has not yet been announced"), as a lemma; None for a pronoun ("He refused to comment")
+    or when the parse shows none."""
+    tok = next((t for t in doc if t.idx >= start), None)
+    if tok is None:
+        return None
+    if tok.dep_ in ("amod", "det") and tok.head.pos_ in ("NOUN", "PROPN"):
+        return tok.head.lemma_.lower()
+    verb = tok if tok.pos_ in ("VERB", "AUX") and tok.dep_ not in ("aux", "auxpass", "neg") else tok.head
+    verbs = [verb] + ([tok] if tok is not verb else [])
+    verbs += [c for v in verbs for c in v.children if c.dep_ == "xcomp"]
+    for c in [c for v in verbs for c in v.children if c.dep_ in ("ccomp", "advcl")]:
+        first = min(c.subtree, key=lambda t: t.i)
+        if first.tag_ in ("WRB", "WP", "WDT"):
+            nxt = doc[first.i + 1] if first.i + 1 < len(doc) else None
+            two = nxt is not None and first.lower_ == "how" and nxt.pos_ in ("ADJ", "ADV")
+            return f"how {nxt.lower_}" if two else first.lower_
+    for v in verbs:
+        obj = next((c for c in v.children if c.dep_ == "dobj"), None)
+        if obj is not None:
+            return None if obj.pos_ == "PRON" else obj.lemma_.lower()
+    subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return None if subj is None or subj.pos_ == "PRON" else subj.lemma_.lower()
 
 
 def normalise_date(v: str) -> tuple[int | None, int | None, int | None]:

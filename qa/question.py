@@ -28,6 +28,9 @@ WH_LABELS = {
     "how many": ("CARDINAL", "QUANTITY"), "how much": ("MONEY", "QUANTITY", "PERCENT"),
     "how long": ("DATE", "TIME", "QUANTITY"), "how old": ("DATE", "CARDINAL"), "how often": ("DATE", "TIME", "CARDINAL"),
 }
+# What an undecided clause withholds ("The site … has not yet been announced") is typed by the
+# wh-phrase nearest it in the embedding model (qa/evidence.py): those above and the open ones.
+WH_PHRASES = tuple(k for k in WH_LABELS if k not in ("whom", "whose")) + ("what", "why", "how")
 MEASURE_ADJ_LABELS = ("QUANTITY", "CARDINAL", "MONEY", "PERCENT")   # how far/big/tall/...
 OPEN_WH = {"why", "how"}
 # Imperatives and verbs of account: the answer is what someone said or did, not a value.

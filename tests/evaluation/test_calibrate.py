@@ -11,8 +11,7 @@ def _rows(name: str, sign: float, n: int = 60) -> list[dict]:
     for v in np.linspace(-1.0, 1.0, n):
         feats = {"sim": float(v)}
         answerable = bool(sign * v > 0)
-        rows.append({"set": name, "answerable": answerable, "hit": answerable, "features": feats,
-                     "x": answerability.expand(feats)})
+        rows.append({"set": name, "answerable": answerable, "hit": answerable, "features": feats})
     return rows
 
 
@@ -37,10 +36,8 @@ def _judge_rows(name: str, n: int = 60) -> list[dict]:
     for v in np.linspace(0.02, 0.98, n):
         answerable = bool(v < 0.5)
         feats = {"sim": 0.5}
-        rows.append({"set": name, "answerable": answerable, "hit": answerable, "features": feats,
-                     "x": answerability.expand(feats), "refusal": float(v)})
-    rows.append({"set": name, "answerable": True, "hit": False, "features": {"sim": 0.5},
-                 "x": answerability.expand({"sim": 0.5}), "refusal": None})
+        rows.append({"set": name, "answerable": answerable, "hit": answerable, "features": feats, "refusal": float(v)})
+    rows.append({"set": name, "answerable": True, "hit": False, "features": {"sim": 0.5}, "refusal": None})
     return rows
 
 
@@ -146,3 +143,21 @@ def test_fitting_the_evidence_model_alone_needs_a_ranker_to_collect_under(tmp_pa
     with pytest.raises(SystemExit, match="has no passage ranker"):
         main(["--evidence-only", "--out", str(path), "--data", str(tmp_path)])
     assert json.loads(path.read_text()) == data      # the weights file is left as it was
+
+
+def test_feature_selection_leaves_out_what_one_set_contradicts():
+    """`sim` tells answerable questions apart in every set (noisily); `fit` does so exactly in
+    two sets and backwards in the third: a fit that has seen the two answers the third
+    backwards, so selection by held-out accuracy leaves `fit` out and keeps `sim`."""
+    from evaluation.calibrate import held_out, select_features
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, sign in (("a", 1.0), ("b", 1.0), ("c", -1.0)):
+        for v in np.linspace(-1.0, 1.0, 80):
+            feats = {"sim": float(v + rng.normal(0, 0.4)), "fit": float(sign * v)}
+            rows.append({"set": name, "answerable": bool(v > 0), "hit": bool(v > 0), "features": feats})
+    both = held_out(rows, features=("sim", "fit"))
+    assert both["c"] < 0.5, both          # the third set is misled by `fit`
+    assert select_features(rows, ("sim", "fit"), report=lambda _: None) == ("sim",)
+    assert held_out(rows, features=("sim",))["c"] > 0.7
