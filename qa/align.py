@@ -54,16 +54,17 @@ class WordVectors:
 
 
 def alignment(question: tuple[list[str], np.ndarray], passage: tuple[list[str], np.ndarray],
-              keywords: KeywordIndex) -> dict[str, float]:
+              keywords: KeywordIndex, named: set[str] = frozenset()) -> dict[str, float]:
     """IDF-weighted mean of the question words' best matches, the weakest match, and the
-    match of the rarest question word."""
+    match of the rarest question word; `named`: words of a question name the passage refers to
+    otherwise (a person by surname), which match in full."""
     qwords, qvecs = question
     pwords, pvecs = passage
     if not qwords or not pwords:
         return dict.fromkeys(FEATURES, 0.0)
     best = (qvecs.astype(np.float32) @ pvecs.astype(np.float32).T).max(axis=1)
     # The same word counts as a full match, whatever its context.
-    present = set(pwords)
+    present = set(pwords) | named
     same = np.array([w in present for w in qwords])
     best = np.where(same, 1.0, np.clip(best, 0.0, 1.0))
     idf = np.array([keywords.idf(w) for w in qwords])

@@ -240,7 +240,10 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     lemmas and (for a question expecting a type of answer) entities, or else on its words alone."""
     s, e = view.spans[i]
     text = view.text[s:e]
-    tokens = view.sentence_tokens if closely else view.plain_tokens
+    read = view.sentence_tokens if closely else view.plain_tokens
+
+    def tokens(k: int) -> set[str]:
+        return read(k) | named_tokens(view.sentence(k), question)
     q = Quote(view.source, view.title, view.published, text, s, e, sim=float(sims[(view.source, i)]),
               fit=_fit(known, tokens(i)), article_text=view.text, sentence=i)
     prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
@@ -289,7 +292,7 @@ def _rerank(question: Question, quotes: list[Quote], words: WordVectors, keyword
     head, tail = quotes[:ALIGN_TOP], quotes[ALIGN_TOP:]
     qwords, *pwords = words.get([question.text] + [q.text for q in head])
     for q, pw in zip(head, pwords):
-        q.align = alignment(qwords, pw, keywords)
+        q.align = alignment(qwords, pw, keywords, named_tokens(q.text, question))
     if ranker is None or not head:
         return quotes
     for q in head:
@@ -332,6 +335,12 @@ def goes_on(sentence: str) -> bool:
     points back ("He said…", "This was…", "But…")."""
     first = re.match(r"\W*(\w+)", sentence)
     return sentence[:1] in "\"“'‘" or bool(first and first.group(1).lower() in OPENS_ON_BEFORE)
+
+
+def named_tokens(text: str, question: Question) -> set[str]:
+    """The words of the question's names that `text` refers to (a person by surname too): a name
+    the text refers to is there whole ("Eagle said" names "Maria Eagle")."""
+    return {t for n in question.entities if refers_to(text, n, question) for t in tokenize(n)}
 
 
 def refers_to(text: str, name: str, question: Question) -> bool:
@@ -414,13 +423,14 @@ def features_for(question: Question, top: Quote | None, quotes: list[Quote], vie
         f["entity_absent"] = sum(not any(mentions(v, n) for v in views.values()) for n in names) / len(names)
     if question.entities and view is not None:
         f["entity_cover_article"] = sum(mentions(view, n) for n in question.entities) / len(question.entities)
-        f["entity_cover_quote"] = sum(mentions_text(top.text, n) for n in question.entities) / len(question.entities)
+        f["entity_cover_quote"] = sum(refers_to(top.text, n, question) for n in question.entities) / len(question.entities)
     if view is not None:
         weights = {t: keywords.idf(t) for t in terms}
         f["article_fit"] = _fit(weights, view.tokens)
         # A near-miss often differs from its passage in one rare word: the rarest question
         # word the answering quote lacks, relative to the rarest question word.
-        quote_tokens = set().union(*(view.sentence_tokens(i) for i in view.sentences_in(top.start, top.end)))
+        quote_tokens = set().union(*(view.sentence_tokens(i) for i in view.sentences_in(top.start, top.end)),
+                                   named_tokens(top.text, question))
         known = {t: w for t, w in weights.items() if t in keywords}
         if known:
             f["missing_rare"] = max((w for t, w in known.items() if t not in quote_tokens), default=0.0) / max(known.values())

@@ -32,3 +32,22 @@ def test_a_name_matches_with_case_possessive_or_one_typo(view, name):
 ])
 def test_another_name_or_more_than_a_typo_does_not_match(view, name):
     assert not mentions(view, name)
+
+
+SURNAME_STORY = (
+    "Former Navy Lt. Marco Ilario Venz, who has been held in Spain without bail since his arrest in "
+    "Valencia in late September, will have a hearing before a high court in Madrid, a judge in Valencia ruled.\n\n"
+    "An Italian judge has asked that Venz be sent back to face long-standing charges.\n\n"
+    "Venz and Aldo Pirrone are accused of smuggling stolen paintings out of museums in Naples and Turin.\n\n"
+    "The paintings included works by minor baroque masters, the museums said.\n")
+
+
+def test_a_person_named_by_surname_is_named_whole(tmp_path, embedder):
+    """News names a person in full once and by surname after: a passage that says "Venz" holds
+    every word of "Marco Ilario Venz" for word overlap and alignment (evidence.named_tokens), so the
+    question's own words decide between the passages about him."""
+    from tests.conftest import indexed_pipeline
+
+    pipe = indexed_pipeline(tmp_path, embedder, {"venz.txt": SURNAME_STORY})
+    a = pipe.ask("What is Marco Ilario Venz accused of?")
+    assert a.answered and "smuggling" in a.citations[0].quote, a.text
