@@ -21,3 +21,13 @@ def test_a_number_counts_the_head_of_the_nouns_after_it(text, number, counted):
     [reading] = shared_nlp().annotate_many([text])
     found = {e.text: e.counts for e in reading.entities}
     assert found.get(number) == counted, found
+
+
+@pytest.mark.parametrize("text, number, counted", [
+    # The entity recogniser reads no number here; the tagger does.
+    ("Aldo Pirrone, accused in more than 900 deaths, has denied the allegations.", "900", "death"),
+])
+def test_a_number_the_entity_recogniser_missed_is_still_a_number(text, number, counted):
+    [reading] = shared_nlp().annotate_many([text])
+    found = {e.text: (e.label, e.counts) for e in reading.entities}
+    assert found.get(number) == ("CARDINAL", counted), found
