@@ -201,6 +201,19 @@ def _head_noun(doc, wh):
     return tok.text, False
 
 
+def _asks_who_someone_is(wh) -> bool:
+    """"Who is Adel Saeed?": the question names the person and asks what they are (a spokesman
+    for the prosecutor), not for a name. "Who was the Norse leader?" asks for a name."""
+    if wh.lower_ not in ("who", "whom") or wh.head.lemma_ != "be":
+        return False
+    for t in wh.head.children:
+        if t is not wh and t.dep_ in ("nsubj", "attr") and t.pos_ == "PROPN":
+            # The whole of it is one name ("South Africa's Archbishop" is not).
+            return any(e.start <= t.left_edge.i and t.right_edge.i < e.end and e.label_ in NAME_LABELS
+                       for e in t.doc.ents)
+    return False
+
+
 # "… according to the articles?" says where to look, not what to look for.
 _WHERE_TO_LOOK = re.compile(r",?\s*\b(?:according to|in|from|based on)\s+(?:the|these|this)\s+"
                             r"(?:articles?|stories|story|reports?|news|sources?|texts?)\b", re.IGNORECASE)
@@ -231,7 +244,7 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
             wh_word, labels = f"how {nxt.lower_}", MEASURE_ADJ_LABELS
         elif wh_word in OPEN_WH:
             is_open = True
-        elif wh_word in WH_LABELS:
+        elif wh_word in WH_LABELS and not _asks_who_someone_is(wh):
             labels = WH_LABELS[wh_word]
         elif wh_word in ("what", "which"):
             head, descriptive = _head_noun(doc, wh)

@@ -91,3 +91,29 @@ def test_a_kind_of_name_the_ner_model_often_misses_brings_every_kind_of_name(ana
     assert not {"DATE", "CARDINAL", "MONEY", "QUANTITY"} & set(base.labels)
     city = ana("In which city was the treaty signed?")
     assert city.labels[0] == "GPE" and "ORG" not in city.labels and "PERSON" not in city.labels, city.labels
+
+
+@pytest.mark.parametrize("question, names_someone", [
+    ("Who is Adel Saeed?", True),                   # asks what he is: "a spokesman for the prosecutor"
+    ("Who was Cecilia Brizzio?", True),
+    ("Who was the Norse leader?", False),           # asks for a name
+    ("Who is South Africa's Archbishop?", False),   # not one name as a whole
+    ("Who is sending the troops?", False),
+])
+def test_who_is_a_named_person_asks_what_they_are(ana, question, names_someone):
+    q = ana(question)
+    assert (q.labels == ()) == names_someone, q.labels
+    assert not q.fixed_type or not names_someone     # so no passage without a new name refuses it
+
+
+def test_who_is_a_named_person_is_answered_from_the_passage_that_says(tmp_path, embedder):
+    from tests.conftest import indexed_pipeline
+
+    story = ("Cairo (CNN) -- Six people were killed when activists clashed Friday with security forces in central "
+             "Cairo, a government official said.\n\n"
+             "Omar Haddad, a spokesman for the general prosecutor, said an investigation is under way.\n\n"
+             "Haddad said 12 people were charged with destroying public property.\n\n"
+             "Are you in Cairo? Tell us what the mood is like.\n")
+    pipe = indexed_pipeline(tmp_path, embedder, {"cairo.txt": story})
+    a = pipe.ask("Who is Omar Haddad?")
+    assert a.answered and "spokesman" in a.citations[0].quote, a.text
