@@ -24,7 +24,7 @@ from index.keyword import KeywordIndex, tokenize
 from .align import FEATURES as ALIGN_FEATURES, WordVectors, alignment
 from .articles import ArticleView, Articles, SentenceVectors, annotate, mentions, mentions_text, name_words
 from .english import OPENS_ON_BEFORE, POINTS_BACK
-from .facts import NEGATIVE, undecided_topic
+from .facts import NEGATIVE, is_age, undecided_topic
 from .nlp import Entity
 from .question import WH_LABELS, WH_PHRASES, Question
 from .retrieve import Hit
@@ -250,7 +250,9 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     def asked_for(k: int) -> list[Entity]:
         """Sentence k's values of the asked-for type that the question does not name."""
         return [x for x in view.entities_in(*view.spans[k]) if x.label in question.labels and _new_entity(x, question)
-                and counts_asked(x, question, vectors)]
+                and counts_asked(x, question, vectors)
+                # "How old is she?": a bare number is an age only where written as one ("Lally, 66, …").
+                and not (question.wh == "how old" and x.label == "CARDINAL" and not is_age(view.text, x.start, x.end))]
 
     cands = asked_for(i) if closely and question.labels else []
     if question.typed and not cands and prev is not None and leans_back(text):

@@ -1,0 +1,35 @@
+""""How old is she?" takes a bare number only where it is written as someone's age (qa/facts.is_age):
+a number in a name ("the Mara 18 gang") or a count is not an age."""
+from __future__ import annotations
+
+import pytest
+
+from qa.facts import is_age
+from tests.conftest import indexed_pipeline
+
+
+@pytest.mark.parametrize("text, number, age", [
+    ("Poveda, 53, had recently finished a documentary.", "53", True),
+    ("The 21-year-old driver was hurt.", "21", True),
+    ("He died at the age of 64, is buried here.", "64", True),
+    ("She is 66 years old.", "66", True),
+    ("He was part of the Mara 18 criminal group.", "18", False),     # a name's number
+    ("Four of the suspects were arrested.", "Four", False),
+])
+def test_a_number_is_an_age_only_where_written_as_one(text, number, age):
+    i = text.index(number)
+    assert is_age(text, i, i + len(number)) == age
+
+
+STORY = ("(CNN) -- Six men are facing charges in last week's killing of the filmmaker Lucien Marrot in the town "
+         "of Valdora, prosecutors said.\n\n"
+         "Marrot's documentary follows the lives of members of the Calle 18 gang.\n\n"
+         "Marrot, 53, had recently finished the documentary about the violent street gang.\n\n"
+         "Four of the suspects are members of the same Calle 18 gang, prosecutors said.\n")
+
+
+def test_how_old_takes_the_age_not_a_number_in_a_name(tmp_path, embedder):
+    pipe = indexed_pipeline(tmp_path, embedder, {"marrot.txt": STORY})
+    ev = pipe.evidence("How old is Lucien Marrot?")
+    assert "53" in ev.best[0].text, [q.text for q in ev.best]
+    assert not [q.text for q in ev.considered if "18" in q.candidates]
