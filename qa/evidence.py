@@ -251,7 +251,7 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
         """Sentence k's values of the asked-for type that the question does not name."""
         return [x for x in view.entities_in(*view.spans[k]) if x.label in question.labels and _new_entity(x, question)
                 and counts_asked(x, question, vectors)
-                # "How old is she?": a bare number is an age only where written as one ("Lally, 66, …").
+                # "How old is she?": a bare number is an age only where written as one ("Doe, 66, …").
                 and not (question.wh == "how old" and x.label == "CARDINAL" and not is_age(view.text, x.start, x.end))]
 
     cands = asked_for(i) if closely and question.labels else []
@@ -341,7 +341,7 @@ def goes_on(sentence: str) -> bool:
 
 def named_tokens(text: str, question: Question) -> set[str]:
     """The words of the question's names that `text` refers to (a person by surname too): a name
-    the text refers to is there whole ("Eagle said" names "Maria Eagle")."""
+    the text refers to is there whole ("Doe said" names "Jane Doe")."""
     return {t for n in question.entities if refers_to(text, n, question) for t in tokenize(n)}
 
 

@@ -94,7 +94,7 @@ def says_undecided(s: str) -> bool:
 
 def is_age(text: str, start: int, end: int) -> bool:
     """The number at text[start:end] is written as someone's age, as news writes ages: "a
-    21-year-old driver", "66 years old", "at the age of 64", "aged 72", "Poveda, 53, had …"."""
+    21-year-old driver", "66 years old", "at the age of 64", "aged 72", "Doe, 53, had …"."""
     before, after = text[max(0, start - 40):start], text[end:end + 12]
     if re.match(r"-year-old|\s+years?\s+old\b", after) or re.search(r"\b(?:age of|aged)\s+$", before):
         return True

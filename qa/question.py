@@ -202,7 +202,7 @@ def _head_noun(doc, wh):
 
 
 def _asks_who_someone_is(wh) -> bool:
-    """"Who is Adel Saeed?": the question names the person and asks what they are (a spokesman
+    """"Who is Jane Doe?": the question names the person and asks what they are (a spokesman
     for the prosecutor), not for a name. "Who was the Norse leader?" asks for a name."""
     if wh.lower_ not in ("who", "whom") or wh.head.lemma_ != "be":
         return False
