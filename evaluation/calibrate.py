@@ -134,13 +134,23 @@ def fit_ranker(passages: list[dict]) -> answerability.Ranker:
     return answerability.Ranker(tuple(float(c) for c in clf.coef_[0]))
 
 
-def accuracy(rows: list[dict], answered: np.ndarray) -> dict[str, float]:
-    answered = np.asarray(answered, dtype=bool)
-    sets = np.array([r["set"] for r in rows])
+def _correct(rows: list[dict], answered: np.ndarray) -> np.ndarray:
+    """Whether each outcome is right, for `answered` of shape (..., questions): an answerable
+    question answered from a quote holding its answer, an unanswerable one refused."""
     answerable = np.array([r["answerable"] for r in rows], dtype=bool)
     hit = np.array([r["hit"] for r in rows], dtype=bool)
-    ok = np.where(answerable, answered & hit, ~answered)
-    return {name: float(ok[sets == name].mean()) for name in dict.fromkeys(sets.tolist())}
+    answered = np.asarray(answered, dtype=bool)
+    return np.where(answerable, answered & hit, ~answered)
+
+
+def _per_set(rows: list[dict], ok: np.ndarray) -> dict[str, np.ndarray]:
+    """Each set's mean of `ok` over its questions (the last axis)."""
+    sets = np.array([r["set"] for r in rows])
+    return {name: ok[..., sets == name].mean(-1) for name in dict.fromkeys(sets.tolist())}
+
+
+def accuracy(rows: list[dict], answered: np.ndarray) -> dict[str, float]:
+    return {name: float(v) for name, v in _per_set(rows, _correct(rows, answered)).items()}
 
 
 def _logistic(rows: list[dict], X: np.ndarray):
@@ -155,12 +165,8 @@ def _logistic(rows: list[dict], X: np.ndarray):
 
 def _threshold(rows: list[dict], probs: np.ndarray) -> float:
     grid = np.arange(0.05, 0.96, 0.01)
-    sets = np.array([r["set"] for r in rows])
-    answerable = np.array([r["answerable"] for r in rows], dtype=bool)
-    hit = np.array([r["hit"] for r in rows], dtype=bool)
     answered = probs[None, :] >= grid[:, None]                      # thresholds x questions
-    ok = np.where(answerable, answered & hit, ~answered)
-    means = np.mean([ok[:, sets == s].mean(1) for s in dict.fromkeys(sets.tolist())], axis=0)
+    means = np.mean(list(_per_set(rows, _correct(rows, answered)).values()), axis=0)
     # The accuracy curve of a few hundred questions is jagged: a threshold a single question
     # moves is chance. Take the best of the curve averaged over +-SMOOTH around each point.
     smooth = np.convolve(np.pad(means, SMOOTH, mode="edge"), np.ones(2 * SMOOTH + 1) / (2 * SMOOTH + 1), "valid")
