@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from index.keyword import KeywordIndex, tokenize
 from .align import FEATURES as ALIGN_FEATURES, WordVectors, alignment
 from .articles import ArticleView, Articles, SentenceVectors, annotate, mentions, mentions_text, name_words
 from .english import OPENS_ON_BEFORE, POINTS_BACK
-from .facts import NEGATIVE, is_age, undecided_topic
+from .facts import NEGATIVE, age_owner, is_age, undecided_topic
 from .nlp import Entity
 from .question import WH_LABELS, WH_PHRASES, Question
 from .retrieve import Hit
@@ -133,6 +133,17 @@ def counts_asked(ent: Entity, question: Question, vectors: "SentenceVectors") ->
     return float(v[0] @ v[1]) >= COUNT_NOUN_MIN
 
 
+def _age_asked(x: Entity, view: ArticleView, question: Question) -> bool:
+    """For "How old …?": a bare number (a count, or a year spaCy reads as a date: "in 2008") only
+    where written as an age (facts.is_age), and no age written as that of a name other than the
+    question's ("How old is Jane Doe?": not "Mary Roe, 54," nor "73-year-old Mary Roe")."""
+    bare = re.fullmatch(r"\d+", x.text) is not None
+    if (bare or x.label == "CARDINAL") and not is_age(view.text, x.start, x.end):
+        return False
+    owner = age_owner(view.text, x.start, x.end)
+    return owner is None or not question.entities or any(refers_to(owner, n, question) for n in question.entities)
+
+
 def withholds_asked(text: str, question: Question, view: ArticleView, vectors: "SentenceVectors") -> bool:
     """The passage says the asked-for thing is not known yet: what its undecided phrase
     withholds (facts.undecided_topic) is the question's head noun, or is asked for by the
@@ -179,6 +190,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     if not sents:
         return Evidence(question, [], [], features=features_for(question, None, [], views, keywords),
                         answerable=False, reason="nothing relevant was retrieved")
+    question = _with_article_persons(question, sents)
     weights = {t: keywords.idf(t) for t in question.terms}
     known = {t: w for t, w in weights.items() if t in keywords}
     # Similarity of every sentence and of its neighbours (a joined quote reads as both).
@@ -223,6 +235,28 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
     return Evidence(question, shown, best, quotes, feats)
 
 
+def _with_article_persons(question: Question, sents: list[tuple[ArticleView, int]]) -> Question:
+    """The question with, among its people, each name of several words that a retrieved sentence
+    reads as a person, in full or by its last words ("Doe", "Alba Doe" for "Jane Alba Doe"): a
+    name alone in a short question is read with little context ("What is Jane Alba Doe in prison
+    for?" reads it as an organisation), and spaCy's small model may misread the full name in an
+    article too, but seldom each of its mentions."""
+    unsure = [n for n in question.entities if n not in question.persons and n not in question.descriptors
+              and len(name_words(n)) > 1]
+    if not unsure:
+        return question
+
+    def surname_of(name: str, entity: str) -> bool:
+        words, ent = name_words(name), name_words(entity)
+        return 0 < len(ent) <= len(words) and words[-len(ent):] == ent
+
+    naming = {n: [(v, i) for v, i in sents if mentions_text(v.sentence(i), name_words(n)[-1])] for n in unsure}
+    annotate([x for found in naming.values() for x in found])
+    people = tuple(n for n, found in naming.items()
+                   if any(x.label == "PERSON" and surname_of(n, x.text) for v, i in found for x in v.entities_in(*v.spans[i])))
+    return replace(question, persons=question.persons + people) if people else question
+
+
 def typed_first(ranked: list[tuple[float, bool]], margin: float | None) -> int:
     """Which passage a factoid question's answer comes from, of (score, holds a value of the
     asked-for type) in the ranker's order: the best holding such a value among the first
@@ -251,8 +285,9 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
         """Sentence k's values of the asked-for type that the question does not name."""
         return [x for x in view.entities_in(*view.spans[k]) if x.label in question.labels and _new_entity(x, question)
                 and counts_asked(x, question, vectors)
-                # "How old is she?": a bare number is an age only where written as one ("Doe, 66, …").
-                and not (question.wh == "how old" and x.label == "CARDINAL" and not is_age(view.text, x.start, x.end))]
+                # "How old is she?": a bare number is an age only where written as one ("Doe, 66, …"),
+                # and the age of a name the question does not ask about is no answer.
+                and not (question.wh == "how old" and not _age_asked(x, view, question))]
 
     cands = asked_for(i) if closely and question.labels else []
     if question.typed and not cands and prev is not None and leans_back(text):

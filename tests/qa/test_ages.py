@@ -1,10 +1,11 @@
 """"How old is she?" takes a bare number only where it is written as someone's age (qa/facts.is_age):
-a number in a name ("the Mara 18 gang") or a count is not an age."""
+a number in a name ("the Calle 18 gang") or a count is not an age, nor is an age written as another
+name's (qa/facts.age_owner)."""
 from __future__ import annotations
 
 import pytest
 
-from qa.facts import is_age
+from qa.facts import age_owner, is_age
 from tests.conftest import indexed_pipeline
 
 
@@ -33,3 +34,31 @@ def test_how_old_takes_the_age_not_a_number_in_a_name(tmp_path, embedder):
     ev = pipe.evidence("How old is Lucien Marrot?")
     assert "53" in ev.best[0].text, [q.text for q in ev.best]
     assert not [q.text for q in ev.considered if "18" in q.candidates]
+
+
+@pytest.mark.parametrize("text, value, owner", [
+    ("Marrot, 53, had recently finished a documentary.", "53", "Marrot"),
+    ("One of her customers is animal lover Mary Roe, 54, who has a plot.", "54", "Mary Roe"),
+    ("Among the dead was 73-year-old Ronald Tesh, said his daughter.", "73-year-old", "Ronald Tesh"),
+    ("The 21-year-old driver was hurt.", "21-year-old", None),       # a role, not a name
+    ("He died at the age of 64, is buried here.", "64", None),
+    ("In 2008, the clinic opened.", "2008", None),
+])
+def test_whose_age_a_value_is(text, value, owner):
+    i = text.index(value)
+    assert age_owner(text, i, i + len(value)) == owner
+
+
+CEMETERY = ("(CNN) -- Like many people, widow Jane Halvey plans to be buried alongside her family and her pets.\n\n"
+            "Halvey, 66, runs a pet cemetery and woodland burial place in the town of Brackwood.\n\n"
+            "\"More people ask about it now,\" Halvey said. One of her customers is animal lover Mary Roe, 54, who "
+            "has reserved a plot for herself next to her old cat.\n")
+
+
+def test_how_old_takes_the_asked_persons_age_not_anothers(tmp_path, embedder):
+    """The passage quoting Halvey also gives Mary Roe's age: that is no answer to Halvey's."""
+    pipe = indexed_pipeline(tmp_path, embedder, {"halvey.txt": CEMETERY})
+    ev = pipe.evidence("How old is Jane Halvey?")
+    assert not [q.text for q in ev.considered if "54" in q.candidates]
+    assert "66" in ev.best[0].candidates, [(q.text, q.candidates) for q in ev.considered]
+    assert "54" in pipe.evidence("How old is Mary Roe?").best[0].candidates

@@ -51,3 +51,33 @@ def test_a_person_named_by_surname_is_named_whole(tmp_path, embedder):
     pipe = indexed_pipeline(tmp_path, embedder, {"venz.txt": SURNAME_STORY})
     a = pipe.ask("What is Marco Ilario Venz accused of?")
     assert a.answered and "smuggling" in a.citations[0].quote, a.text
+
+
+PRISON_STORY = (
+    "(CNN) -- Five men are facing charges in the killing of a journalist in the port of Valdora, prosecutors said.\n\n"
+    "The suspect accused of ordering the killing, Nelson Pozo Rivas, was already in prison, the agency said.\n\n"
+    "Officials did not say why Pozo Rivas is incarcerated. A newspaper said he is in prison for several robberies.\n\n"
+    "The port company Pozo Rivas Holdings said it would cooperate with the inquiry.\n")
+
+
+def test_a_name_the_question_misreads_is_a_person_where_the_articles_read_one(tmp_path, embedder):
+    """spaCy's small model may read a name alone in a short question as an organisation ("What is
+    Nelson Lazo Rivera in prison for?" as ORG); a retrieved sentence that reads it, or its last
+    words, as a person makes it one of the question's people, so its surname refers to it."""
+    from dataclasses import replace
+
+    from qa.evidence import _with_article_persons, refers_to
+    from tests.conftest import indexed_pipeline
+
+    pipe = indexed_pipeline(tmp_path, embedder, {"port.txt": PRISON_STORY})
+    view = pipe.articles.get("port.txt")
+    sents = [(view, i) for i in range(len(view.spans))]
+    asked = pipe.analyse("What is Nelson Pozo Rivas in prison for?")
+    misread = replace(asked, persons=())                 # as the question alone may read it
+    read = _with_article_persons(misread, sents)
+    assert "Nelson Pozo Rivas" in read.persons
+    assert refers_to("Officials did not say why Pozo Rivas is incarcerated.", "Nelson Pozo Rivas", read)
+    assert not refers_to("Officials did not say why Pozo Rivas is incarcerated.", "Nelson Pozo Rivas", misread)
+    # An organisation the articles name by its last words is no person.
+    company = replace(pipe.analyse("What did Valdora Pozo Rivas Holdings say?"), persons=())
+    assert _with_article_persons(company, sents).persons == ()
