@@ -95,6 +95,7 @@ class ArticleView:
         self._plain: dict[int, set[str]] = {}         # sentence -> its word tokens (no model)
         self._tokens: dict[int, set[str]] = {}        # sentence -> its lemma and word tokens
         self._entities: dict[int, list[Entity]] = {}  # sentence -> its entities (article offsets)
+        self._aliases: dict[str, str | None] = {}     # name -> the word "the <word>" refers to it by
         self._lock = threading.Lock()
 
     # Of the whole article, made when first asked for: a question looks at most articles it
@@ -106,6 +107,22 @@ class ArticleView:
     @functools.cached_property
     def tokens(self) -> set[str]:
         return set(tokenize(self.text))
+
+    def head_alias(self, name: str) -> str | None:
+        """How the article refers back to a name of several words by its last one, used as a
+        common noun: "the farm" for "Soul Food Farm", "the declaration" for "the Joint Defence
+        Declaration"; None when the article does not name it in full, or writes that word only
+        capitalised (a person's surname is no common noun: see evidence.refers_to)."""
+        with self._lock:
+            if name in self._aliases:
+                return self._aliases[name]
+        words = name_words(name)
+        alias = None
+        if len(words) > 1 and mentions_text(self.text, name) and re.search(rf"\b[Tt]he {re.escape(words[-1])}\b", self.text):
+            alias = words[-1]
+        with self._lock:
+            self._aliases[name] = alias
+        return alias
 
     def prepare(self, sentences, entities: bool = True) -> None:
         """Annotate these sentences (indices) now, in one batch, unless done already."""

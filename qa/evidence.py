@@ -215,7 +215,7 @@ def gather(question: Question, qvec: np.ndarray, hits: list[Hit], articles: Arti
         aligned.result()   # its error, if any, is the caller's
     unread = [cheap[k] for k in sorted(set(range(len(sents))) - set(first))]
     quotes.sort(key=lambda q: q.score, reverse=True)
-    quotes = _rerank(question, quotes, vectors.words, keywords, ranker)
+    quotes = _rerank(question, quotes, vectors.words, keywords, ranker, views)
     unread.sort(key=lambda q: q.score, reverse=True)
     floor = quotes[-1].score if quotes else 0.0
     for k, q in enumerate(unread):   # below every sentence read closely
@@ -277,7 +277,7 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     read = view.sentence_tokens if closely else view.plain_tokens
 
     def tokens(k: int) -> set[str]:
-        return read(k) | named_tokens(view.sentence(k), question)
+        return read(k) | named_tokens(view.sentence(k), question, view)
     q = Quote(view.source, view.title, view.published, text, s, e, sim=float(sims[(view.source, i)]),
               fit=_fit(known, tokens(i)), article_text=view.text, sentence=i)
     prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
@@ -296,15 +296,15 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
         if pc:
             q = _joined(q, view, prev, i, known, sims, tokens)
             cands = pc
-    elif question.entities and not all(refers_to(text, n, question) for n in question.entities):
+    elif question.entities and not all(refers_to(text, n, question, view) for n in question.entities):
         # The names the sentence leans on sit in a neighbour: before it ("both ministers"),
         # or after it when that one goes on from it ('This was according to the minister.').
         nxt = i + 1 if i + 1 < len(view.spans) and _same_paragraph(view, i, i + 1) else None
         ptext = view.sentence(prev) if prev is not None else ""
         ntext = view.sentence(nxt) if nxt is not None else ""
-        if ptext and any(refers_to(ptext, n, question) for n in question.entities):
+        if ptext and any(refers_to(ptext, n, question, view) for n in question.entities):
             q = _joined(q, view, prev, i, known, sims, tokens)
-        elif ntext and goes_on(ntext) and any(refers_to(ntext, n, question) for n in question.entities):
+        elif ntext and goes_on(ntext) and any(refers_to(ntext, n, question, view) for n in question.entities):
             q = _joined(q, view, i, nxt, known, sims, tokens)
     if question.typed and not cands and closely and q.fit > 0 and not q.joined:
         # Or in the sentence after it, when that one leans back on it ("… he said. In fact
@@ -323,13 +323,13 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
 
 
 def _rerank(question: Question, quotes: list[Quote], words: WordVectors, keywords: KeywordIndex,
-            ranker) -> list[Quote]:
+            ranker, views: dict[str, ArticleView]) -> list[Quote]:
     """The best passages by similarity and overlap, aligned word by word with the question and
     re-ranked by the fitted ranker; the rest keep their order below them."""
     head, tail = quotes[:ALIGN_TOP], quotes[ALIGN_TOP:]
     qwords, *pwords = words.get([question.text] + [q.text for q in head])
     for q, pw in zip(head, pwords):
-        q.align = alignment(qwords, pw, keywords, named_tokens(q.text, question))
+        q.align = alignment(qwords, pw, keywords, named_tokens(q.text, question, views.get(q.source)))
     if ranker is None or not head:
         return quotes
     for q in head:
@@ -374,19 +374,23 @@ def goes_on(sentence: str) -> bool:
     return sentence[:1] in "\"“'‘" or bool(first and first.group(1).lower() in OPENS_ON_BEFORE)
 
 
-def named_tokens(text: str, question: Question) -> set[str]:
-    """The words of the question's names that `text` refers to (a person by surname too): a name
-    the text refers to is there whole ("Doe said" names "Jane Doe")."""
-    return {t for n in question.entities if refers_to(text, n, question) for t in tokenize(n)}
+def named_tokens(text: str, question: Question, view: ArticleView | None = None) -> set[str]:
+    """The words of the question's names that `text` (of `view`, when given) refers to (see
+    refers_to): a name the text refers to is there whole ("Doe said" names "Jane Doe")."""
+    return {t for n in question.entities if refers_to(text, n, question, view) for t in tokenize(n)}
 
 
-def refers_to(text: str, name: str, question: Question) -> bool:
+def refers_to(text: str, name: str, question: Question, view: ArticleView | None = None) -> bool:
     """The text names `name`; a person also by surname alone, as news writing names people
-    after their first mention ("Jane Doe" ... "Doe said")."""
+    after their first mention ("Jane Doe" ... "Doe said"); and, in an article (`view`) that names
+    a thing in full, "the <its last word>" ("the farm" after "Soul Food Farm": ArticleView.head_alias)."""
     if mentions_text(text, name):
         return True
     words = name_words(name)
-    return name in question.persons and len(words) > 1 and mentions_text(text, words[-1])
+    if name in question.persons:
+        return len(words) > 1 and mentions_text(text, words[-1])
+    alias = view.head_alias(name) if view is not None else None
+    return alias is not None and re.search(rf"\b[Tt]he {re.escape(alias)}\b", text) is not None
 
 
 def _quotation_marks(text: str) -> tuple[int, int]:
@@ -460,14 +464,14 @@ def features_for(question: Question, top: Quote | None, quotes: list[Quote], vie
         f["entity_absent"] = sum(not any(mentions(v, n) for v in views.values()) for n in names) / len(names)
     if question.entities and view is not None:
         f["entity_cover_article"] = sum(mentions(view, n) for n in question.entities) / len(question.entities)
-        f["entity_cover_quote"] = sum(refers_to(top.text, n, question) for n in question.entities) / len(question.entities)
+        f["entity_cover_quote"] = sum(refers_to(top.text, n, question, view) for n in question.entities) / len(question.entities)
     if view is not None:
         weights = {t: keywords.idf(t) for t in terms}
         f["article_fit"] = _fit(weights, view.tokens)
         # A near-miss often differs from its passage in one rare word: the rarest question
         # word the answering quote lacks, relative to the rarest question word.
         quote_tokens = set().union(*(view.sentence_tokens(i) for i in view.sentences_in(top.start, top.end)),
-                                   named_tokens(top.text, question))
+                                   named_tokens(top.text, question, view))
         known = {t: w for t, w in weights.items() if t in keywords}
         if known:
             f["missing_rare"] = max((w for t, w in known.items() if t not in quote_tokens), default=0.0) / max(known.values())

@@ -19,7 +19,7 @@ import numpy as np
 
 from index.keyword import tokenize
 
-from .nlp import ANSWER_LABELS, NAME_LABELS, NLP
+from .nlp import ANSWER_LABELS, NAME_LABELS, NLP, VALUE_LABELS
 
 # Closed-class English: the wh-phrases whose answer type the grammar fixes.
 WH_LABELS = {
@@ -260,7 +260,10 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     is_open = is_open or bool(lemmas & OPEN_WORDS)
     if is_open:
         labels = ()
-    ents = [e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
+    # A date or amount is written many ways ("between April 2006 and March 2007", "from April
+    # 2006 to March 2007"): its function words are not part of what an article must mention.
+    ents = [" ".join(t.text for t in e if t.pos_ not in ("ADP", "CCONJ", "DET")) or e.text if e.label_ in VALUE_LABELS
+            else e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
             and not (e.end < len(doc) and doc[e.end].text == "-")]
     covered = {i for e in doc.ents for i in range(e.start, e.end)}
     # Proper nouns the NER model missed; not the first half of a compound adjective ("Franco-Spanish").

@@ -81,3 +81,26 @@ def test_a_name_the_question_misreads_is_a_person_where_the_articles_read_one(tm
     # An organisation the articles name by its last words is no person.
     company = replace(pipe.analyse("What did Valdora Pozo Rivas Holdings say?"), persons=())
     assert _with_article_persons(company, sents).persons == ()
+
+
+FARM_STORY = (
+    "(CNN) -- Larkspur Hill Farm, a family-run chicken farm outside the town of Brackwood, has reopened.\n\n"
+    "An overnight fire in March 2011 swept through the farm and killed 900 chicks.\n\n"
+    "The owners, Ada and Tom Quill, rebuilt the coops with help from neighbours.\n")
+
+
+def test_a_thing_named_in_full_is_referred_to_by_its_last_word(tmp_path, embedder):
+    """News names a thing in full once and as "the farm", "the agreement" after: in that article a
+    passage saying "the farm" refers to "Larkspur Hill Farm" (ArticleView.head_alias), so it gives
+    the question's name and holds its words; a surname or a word the article never writes as a
+    common noun is no such alias."""
+    from tests.conftest import indexed_pipeline
+
+    pipe = indexed_pipeline(tmp_path, embedder, {"farm.txt": FARM_STORY})
+    view = pipe.articles.get("farm.txt")
+    assert view.head_alias("Larkspur Hill Farm") == "farm"
+    assert view.head_alias("Tom Quill") is None
+    assert view.head_alias("Ridge Valley Farm") is None          # not named in this article
+    ev = pipe.evidence("When did the fire at Larkspur Hill Farm happen?")
+    assert "March 2011" in ev.best[0].candidates
+    assert ev.features["entity_cover_quote"] == 1.0 and ev.features["missing_rare"] == 0.0

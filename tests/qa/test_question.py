@@ -117,3 +117,20 @@ def test_who_is_a_named_person_is_answered_from_the_passage_that_says(tmp_path, 
     pipe = indexed_pipeline(tmp_path, embedder, {"cairo.txt": story})
     a = pipe.ask("Who is Omar Haddad?")
     assert a.answered and "spokesman" in a.citations[0].quote, a.text
+
+
+def test_a_date_in_the_question_is_matched_by_its_values_not_its_function_words(ana, tmp_path, embedder):
+    """"between April 2016 and March 2017" is written "from April 2016 to March 2017" in the
+    article: the question's date is matched by its months and years, so the article mentions
+    it and the question is not refused for a name the article lacks."""
+    from tests.conftest import indexed_pipeline
+
+    q = ana("How many burglaries were reported between April 2016 and March 2017?")
+    assert "April 2016 March 2017" in q.entities, q.entities
+    story = ("(CNN) -- Burglaries rose sharply in the port city of Valdora, police said.\n\n"
+             "Figures from the Valdora police show that from April 2016 to March 2017, more than 1,900 "
+             "burglaries were reported, against 1,200 a year before.\n")
+    pipe = indexed_pipeline(tmp_path, embedder, {"valdora.txt": story})
+    ev = pipe.evidence(q.text)
+    assert ev.features["entity_absent"] == 0.0
+    assert any("1,900" in c for c in ev.best[0].candidates)
