@@ -198,8 +198,9 @@ class Articles:
         return view
 
 
-def name_words(name: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", re.sub(r"['’]s\b", "", name.lower())) if len(w) > 1]
+@functools.lru_cache(maxsize=4096)
+def name_words(name: str) -> tuple[str, ...]:
+    return tuple(w for w in re.findall(r"\w+", re.sub(r"['’]s\b", "", name.lower())) if len(w) > 1)
 
 
 def _close_word(word: str, words) -> bool:
@@ -224,6 +225,8 @@ def mentions(view: ArticleView, name: str) -> bool:
     return True
 
 
+# Answering asks this of the same passages and names many times over (~250 times a question).
+@functools.lru_cache(maxsize=8192)
 def mentions_text(text: str, name: str) -> bool:
     low = text.lower()
     return all(re.search(rf"\b{re.escape(w)}", low) for w in name_words(name))

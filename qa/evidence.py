@@ -13,6 +13,7 @@ Deliberately no thresholds here: whether to answer is `answerability.decide`'s c
 """
 from __future__ import annotations
 
+import functools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -144,13 +145,20 @@ def _age_asked(x: Entity, view: ArticleView, question: Question) -> bool:
     return owner is None or not question.entities or any(refers_to(owner, n, question) for n in question.entities)
 
 
+@functools.lru_cache(maxsize=2048)
+def _withheld(nlp, text: str) -> str | None:
+    """What the passage's undecided phrase withholds (facts.undecided_topic), parsed once a
+    passage: the same few recur across questions about a story."""
+    m = NEGATIVE.search(text)
+    return undecided_topic(nlp.parse(text), m.start()) if m else None
+
+
 def withholds_asked(text: str, question: Question, view: ArticleView, vectors: "SentenceVectors") -> bool:
     """The passage says the asked-for thing is not known yet: what its undecided phrase
     withholds (facts.undecided_topic) is the question's head noun, or is asked for by the
     wh-phrase nearest it in the embedding model ("site": where; "cost": how much), which is
     the question's own, or (a "which <noun>" question) asks for the head noun's type."""
-    m = NEGATIVE.search(text)
-    topic = undecided_topic(view.nlp.nlp.parse(text), m.start()) if m else None
+    topic = _withheld(view.nlp.nlp, text)
     if topic is None:
         return False
     if topic == (question.head or "").lower():
