@@ -25,7 +25,7 @@ from index.keyword import KeywordIndex, tokenize
 from .align import FEATURES as ALIGN_FEATURES, WordVectors, alignment
 from .articles import ArticleView, Articles, SentenceVectors, annotate, mentions, mentions_text, name_words
 from .english import OPENS_ON_BEFORE, POINTS_BACK
-from .facts import NEGATIVE, age_owner, is_age, undecided_topic
+from .facts import NEGATIVE, is_age, undecided_topic
 from .nlp import Entity
 from .question import WH_LABELS, WH_PHRASES, Question
 from .retrieve import Hit
@@ -136,13 +136,21 @@ def counts_asked(ent: Entity, question: Question, vectors: "SentenceVectors") ->
 
 def _age_asked(x: Entity, view: ArticleView, question: Question) -> bool:
     """For "How old …?": a bare number (a count, or a year spaCy reads as a date: "in 2008") only
-    where written as an age (facts.is_age), and no age written as that of a name other than the
+    where written as an age (facts.is_age), and no age written as another person's than the
     question's ("How old is Jane Doe?": not "Mary Roe, 54," nor "73-year-old Mary Roe")."""
     bare = re.fullmatch(r"\d+", x.text) is not None
     if (bare or x.label == "CARDINAL") and not is_age(view.text, x.start, x.end):
         return False
-    owner = age_owner(view.text, x.start, x.end)
+    owner = age_owner(x, view.entities_in(*view.spans[view.sentences_in(x.start, x.end)[0]]))
     return owner is None or not question.entities or any(refers_to(owner, n, question) for n in question.entities)
+
+
+def age_owner(x: Entity, entities: list[Entity]) -> str | None:
+    """Whose age the value `x` is, where news writes a person's name beside it (spaCy's PERSON
+    among `entities`, those of its sentence): "Jane Doe, 53, had …", "73-year-old Jane Doe";
+    None when no name stands there ("a 21-year-old driver", "a 23-year-old Olympic rower")."""
+    return next((y.text for y in entities if y.label == "PERSON"
+                 and (0 <= x.start - y.end <= 2 or 0 <= y.start - x.end <= 1)), None)
 
 
 @functools.lru_cache(maxsize=2048)

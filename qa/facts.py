@@ -101,21 +101,6 @@ def is_age(text: str, start: int, end: int) -> bool:
     return bool(re.search(r"\b[A-Z][\w'’.-]*,\s*$", before) and re.match(r"\s*[,)]", after))
 
 
-_NAME_RUN = r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*"
-
-
-def age_owner(text: str, start: int, end: int) -> str | None:
-    """Whose age the value at text[start:end] is, where news writes a name beside it: "Jane
-    Doe, 53, had …", "73-year-old Jane Doe"; None when no name stands there ("a 21-year-old
-    driver", "at the age of 64")."""
-    m = re.match(rf"(?:-year-old)?\s+({_NAME_RUN})", text[end:end + 80]) \
-        if re.search(r"year-old$", text[start:end]) or text.startswith("-year-old", end) else None
-    if m is None:
-        m = re.search(rf"({_NAME_RUN}),\s*$", text[max(0, start - 80):start]) \
-            if re.fullmatch(r"\d+", text[start:end]) else None
-    return m.group(1) if m else None
-
-
 def undecided_topic(doc, start: int) -> str | None:
     """In `doc` (a parsed sentence), what the undecided phrase starting at character `start`
     withholds: the noun "an undisclosed sum" qualifies, the object "has not disclosed the
