@@ -145,10 +145,19 @@ class HeadTyper:
 
 
 def _wh(doc):
-    for tok in doc:
-        if tok.tag_ in ("WDT", "WP", "WP$", "WRB"):
-            return tok
-    return None
+    """The question's wh-word: the first one of the main clause ("When the river leaves the lake,
+    which way does it flow?" asks "which", not "when"), else the first."""
+    found = [tok for tok in doc if tok.tag_ in ("WDT", "WP", "WP$", "WRB")]
+    return next((tok for tok in found if not _subordinate(tok)), found[0] if found else None)
+
+
+def _subordinate(tok) -> bool:
+    """The token sits in an adverbial or relative clause, not the main one."""
+    while tok.head.i != tok.i:
+        if tok.dep_ in ("advcl", "relcl", "acl"):
+            return True
+        tok = tok.head
+    return False
 
 
 # "What kind of moment…" asks for a description, not an entity; "the name of the treaty"

@@ -134,3 +134,14 @@ def test_a_date_in_the_question_is_matched_by_its_values_not_its_function_words(
     ev = pipe.evidence(q.text)
     assert ev.features["entity_absent"] == 0.0
     assert any("1,900" in c for c in ev.best[0].candidates)
+
+
+@pytest.mark.parametrize("question, wh", [
+    ("When the river leaves the lake which way does it flow?", "which"),   # "when" opens a clause
+    ("At the town where the river splits, what does it change its name to?", "what"),
+    ("Who is the engineer who designed the bridge?", "who"),
+    ("When did the talks collapse?", "when"),
+])
+def test_the_wh_word_is_the_main_clauses(ana, question, wh):
+    q = ana(question)
+    assert q.wh == wh, (question, q.wh, q.labels)
