@@ -95,7 +95,7 @@ class ArticleView:
         self._plain: dict[int, set[str]] = {}         # sentence -> its word tokens (no model)
         self._tokens: dict[int, set[str]] = {}        # sentence -> its lemma and word tokens
         self._entities: dict[int, list[Entity]] = {}  # sentence -> its entities (article offsets)
-        self._aliases: dict[str, str | None] = {}     # name -> the word "the <word>" refers to it by
+        self._aliases: dict[str, re.Pattern | None] = {}   # name -> "the <its last word>" (head_alias)
         self._lock = threading.Lock()
 
     # Of the whole article, made when first asked for: a question looks at most articles it
@@ -108,18 +108,19 @@ class ArticleView:
     def tokens(self) -> set[str]:
         return set(tokenize(self.text))
 
-    def head_alias(self, name: str) -> str | None:
+    def head_alias(self, name: str) -> re.Pattern | None:
         """How the article refers back to a name of several words by its last one, used as a
         common noun: "the farm" for "Soul Food Farm", "the declaration" for "the Joint Defence
-        Declaration"; None when the article does not name it in full, or writes that word only
-        capitalised (a person's surname is no common noun: see evidence.refers_to)."""
+        Declaration" (a pattern finding it in a passage); None when the article does not name it
+        in full, or writes that word only capitalised (a person's surname is no common noun: see
+        evidence.refers_to)."""
         with self._lock:
             if name in self._aliases:
                 return self._aliases[name]
         words = name_words(name)
-        alias = None
-        if len(words) > 1 and mentions_text(self.text, name) and re.search(rf"\b[Tt]he {re.escape(words[-1])}\b", self.text):
-            alias = words[-1]
+        alias = re.compile(rf"\b[Tt]he {re.escape(words[-1])}\b") if len(words) > 1 else None
+        if alias is not None and not (all(w in self.words for w in words) and alias.search(self.text)):
+            alias = None
         with self._lock:
             self._aliases[name] = alias
         return alias

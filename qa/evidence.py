@@ -134,14 +134,15 @@ def counts_asked(ent: Entity, question: Question, vectors: "SentenceVectors") ->
     return float(v[0] @ v[1]) >= COUNT_NOUN_MIN
 
 
-def _age_asked(x: Entity, view: ArticleView, question: Question) -> bool:
+def _age_asked(x: Entity, sentence: list[Entity], view: ArticleView, question: Question) -> bool:
     """For "How old …?": a bare number (a count, or a year spaCy reads as a date: "in 2008") only
     where written as an age (facts.is_age), and no age written as another person's than the
-    question's ("How old is Jane Doe?": not "Mary Roe, 54," nor "73-year-old Mary Roe")."""
+    question's ("How old is Jane Doe?": not "Mary Roe, 54," nor "73-year-old Mary Roe");
+    `sentence`: the entities of x's sentence."""
     bare = re.fullmatch(r"\d+", x.text) is not None
     if (bare or x.label == "CARDINAL") and not is_age(view.text, x.start, x.end):
         return False
-    owner = age_owner(x, view.entities_in(*view.spans[view.sentences_in(x.start, x.end)[0]]))
+    owner = age_owner(x, sentence)
     return owner is None or not question.entities or any(refers_to(owner, n, question) for n in question.entities)
 
 
@@ -299,11 +300,12 @@ def _read(question: Question, view: ArticleView, i: int, known: dict[str, float]
     prev = (i - 1) if i > 0 and _same_paragraph(view, i - 1, i) else None
     def asked_for(k: int) -> list[Entity]:
         """Sentence k's values of the asked-for type that the question does not name."""
-        return [x for x in view.entities_in(*view.spans[k]) if x.label in question.labels and _new_entity(x, question)
+        found = view.entities_in(*view.spans[k])
+        return [x for x in found if x.label in question.labels and _new_entity(x, question)
                 and counts_asked(x, question, vectors)
                 # "How old is she?": a bare number is an age only where written as one ("Doe, 66, …"),
                 # and the age of a name the question does not ask about is no answer.
-                and not (question.wh == "how old" and not _age_asked(x, view, question))]
+                and not (question.wh == "how old" and not _age_asked(x, found, view, question))]
 
     cands = asked_for(i) if closely and question.labels else []
     if question.typed and not cands and prev is not None and leans_back(text):
@@ -406,7 +408,7 @@ def refers_to(text: str, name: str, question: Question, view: ArticleView | None
     if name in question.persons:
         return len(words) > 1 and mentions_text(text, words[-1])
     alias = view.head_alias(name) if view is not None else None
-    return alias is not None and re.search(rf"\b[Tt]he {re.escape(alias)}\b", text) is not None
+    return alias is not None and alias.search(text) is not None
 
 
 def _quotation_marks(text: str) -> tuple[int, int]:

@@ -210,6 +210,15 @@ def _head_noun(doc, wh):
     return tok.text, False
 
 
+def _as_mentioned(ent) -> str:
+    """What an article must mention of a question's entity: a date or amount without its function
+    words, as it is written many ways ("between April 2006 and March 2007", "from April 2006 to
+    March 2007"); a name whole."""
+    if ent.label_ not in VALUE_LABELS:
+        return ent.text
+    return " ".join(t.text for t in ent if t.pos_ not in ("ADP", "CCONJ", "DET")) or ent.text
+
+
 def _asks_who_someone_is(wh) -> bool:
     """"Who is Jane Doe?": the question names the person and asks what they are (a spokesman
     for the prosecutor), not for a name. "Who was the Norse leader?" asks for a name."""
@@ -269,10 +278,7 @@ def analyse(text: str, nlp: NLP, head_typer: HeadTyper) -> Question:
     is_open = is_open or bool(lemmas & OPEN_WORDS)
     if is_open:
         labels = ()
-    # A date or amount is written many ways ("between April 2006 and March 2007", "from April
-    # 2006 to March 2007"): its function words are not part of what an article must mention.
-    ents = [" ".join(t.text for t in e if t.pos_ not in ("ADP", "CCONJ", "DET")) or e.text if e.label_ in VALUE_LABELS
-            else e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
+    ents = [_as_mentioned(e) for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")
             and not (e.end < len(doc) and doc[e.end].text == "-")]
     covered = {i for e in doc.ents for i in range(e.start, e.end)}
     # Proper nouns the NER model missed; not the first half of a compound adjective ("Franco-Spanish").
